@@ -1,0 +1,107 @@
+"""The mapping file (POLICY.md "The mapping file"): how a source export names tables, columns, values."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from auditkit.errors import MappingError
+from auditkit.register.schema import TABLES
+
+Encoding = Literal["auto", "utf-8", "utf-8-sig", "cp1252", "windows-1252"]
+Separator = Literal["auto", ";", ",", "\t", "|"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceOptions(_Strict):
+    encoding: Encoding = "auto"
+    separator: Separator = "auto"
+    date_format: str = "auto"
+    decimal_comma: bool | Literal["auto"] = "auto"
+
+
+class TableMapping(_Strict):
+    file: str
+    sheet: str | None = None
+    encoding: Encoding | None = None
+    separator: Separator | None = None
+    date_format: str | None = None
+    decimal_comma: bool | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str, str | bool | int | float]] = Field(default_factory=dict)
+    ignore: list[str] = Field(default_factory=list)
+    keep: dict[str, str] = Field(default_factory=dict)
+
+
+class Mapping(_Strict):
+    source: SourceOptions = SourceOptions()
+    tables: dict[str, TableMapping] = Field(default_factory=dict)
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, tables: dict[str, TableMapping]) -> dict[str, TableMapping]:
+        for name, table in tables.items():
+            if name not in TABLES:
+                raise ValueError(f"unknown table {name!r} (expected one of {', '.join(TABLES)})")
+            canonical = TABLES[name].names
+            seen: dict[str, str] = {}
+            for source, target in table.columns.items():
+                if target not in canonical:
+                    raise ValueError(
+                        f"tables.{name}.columns: {source!r} maps to unknown column {target!r} "
+                        f"(expected one of {', '.join(canonical)})"
+                    )
+                if target in seen:
+                    raise ValueError(
+                        f"tables.{name}.columns: {seen[target]!r} and {source!r} both map to "
+                        f"{target!r}"
+                    )
+                seen[target] = source
+            for target in table.values:
+                if target not in canonical:
+                    raise ValueError(f"tables.{name}.values: unknown column {target!r}")
+        return tables
+
+    def options(self, table: str) -> SourceOptions:
+        """The source options for one table: its own keys over the `[source]` defaults."""
+        spec = self.tables.get(table)
+        if spec is None:
+            return self.source
+        own = {
+            key: getattr(spec, key)
+            for key in ("encoding", "separator", "date_format", "decimal_comma")
+            if getattr(spec, key) is not None
+        }
+        return self.source.model_copy(update=own)
+
+
+def load_mapping(path: Path) -> tuple[Mapping, str]:
+    """Read and validate a mapping file; returns it with its SHA-256."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise MappingError(f"cannot read the mapping file: {exc.strerror}", file=str(path)) from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise MappingError(f"not a valid TOML file: {exc}", file=str(path)) from exc
+    try:
+        mapping = Mapping.model_validate(data)
+    except ValidationError as exc:
+        raise MappingError(_first_problem(exc), file=str(path)) from exc
+    return mapping, hashlib.sha256(raw).hexdigest()
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {where!r}"
+    return f"{where}: {error['msg']}" if where else error["msg"]

@@ -1,0 +1,180 @@
+"""Polars expressions that turn source text into canonical types.
+
+Each parser takes the raw column expression and returns the typed expression; a value that is not null
+in the source but null after parsing is a load error (the loader checks this for every column).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from auditkit.register.schema import UTC_DATETIME
+
+# ISO: 2026-02-11, 2026-02-11T14:10:46, 2026-02-11 14:10, with optional fraction and offset.
+_ISO = (
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+# Finnish: 11.2.2026, 11.02.2026 14.10, 11.02.2026 klo 14:10:46.
+_FI = (
+    r"^(\d{1,2})\.(\d{1,2})\.(\d{4})"
+    r"(?:[ T]+(?:klo\s*)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,9}))?)?)?$"
+)
+
+
+def blank_to_null(expr: pl.Expr) -> pl.Expr:
+    """Empty or whitespace-only text is null (RULES.md "Matching text")."""
+    return pl.when(expr.str.strip_chars().str.len_chars() > 0).then(expr)
+
+
+def _parts(text: pl.Expr) -> dict[str, pl.Expr]:
+    iso = text.str.extract_groups(_ISO)
+    fi = text.str.extract_groups(_FI)
+    parts = {
+        "year": pl.coalesce(iso.struct[0], fi.struct[2]),
+        "month": pl.coalesce(iso.struct[1], fi.struct[1]),
+        "day": pl.coalesce(iso.struct[2], fi.struct[0]),
+        "hour": pl.coalesce(iso.struct[3], fi.struct[3]),
+        "minute": pl.coalesce(iso.struct[4], fi.struct[4]),
+        "second": pl.coalesce(iso.struct[5], fi.struct[5]),
+        "fraction": pl.coalesce(iso.struct[6], fi.struct[6]),
+        "offset": iso.struct[7],
+    }
+    return parts
+
+
+def _naive(parts: dict[str, pl.Expr]) -> pl.Expr:
+    """A naive Datetime from the parts; an impossible date (31.02.2023) becomes null."""
+    text = pl.concat_str(
+        parts["year"],
+        pl.lit("-"),
+        parts["month"].str.zfill(2),
+        pl.lit("-"),
+        parts["day"].str.zfill(2),
+        pl.lit(" "),
+        parts["hour"].fill_null("0").str.zfill(2),
+        pl.lit(":"),
+        parts["minute"].fill_null("00"),
+        pl.lit(":"),
+        parts["second"].fill_null("00"),
+        pl.lit("."),
+        parts["fraction"].fill_null("0").str.slice(0, 6).str.pad_end(6, "0"),
+    )
+    return text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
+
+
+def parse_date(text: pl.Expr, date_format: str = "auto") -> pl.Expr:
+    """A Date from ISO or Finnish text (a time part, if any, is dropped)."""
+    text = text.str.strip_chars()
+    if date_format != "auto":
+        return text.str.to_datetime(date_format, strict=False).dt.date()
+    return _naive(_parts(text)).dt.date()
+
+
+def localize(naive: pl.Expr, timezone: str) -> pl.Expr:
+    """Naive local wall time → UTC instant, as RULES.md "Local dates" says.
+
+    NOTE: an ambiguous time (the autumn change) is the earlier instant; a time that does not exist
+    (the spring gap) is read with the UTC offset in force just before the gap (03:30 → 04:30 summer time).
+    """
+    earliest = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+    day_before = naive - pl.duration(days=1)
+    offset_before = day_before - day_before.dt.replace_time_zone(
+        timezone, ambiguous="earliest"
+    ).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    gap = (naive - offset_before).dt.replace_time_zone("UTC")
+    return (
+        pl.when(naive.is_not_null() & earliest.is_null())
+        .then(gap)
+        .otherwise(earliest.dt.convert_time_zone("UTC"))
+    )
+
+
+def clock_change_kinds(naive: pl.Expr, timezone: str) -> tuple[pl.Expr, pl.Expr]:
+    """Boolean expressions: the local time is ambiguous / does not exist."""
+    earliest = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+    latest = naive.dt.replace_time_zone(timezone, ambiguous="latest", non_existent="null")
+    return (earliest != latest).fill_null(False), (naive.is_not_null() & earliest.is_null())
+
+
+def parse_datetime(text: pl.Expr, timezone: str, date_format: str = "auto") -> pl.Expr:
+    """A UTC Datetime from ISO or Finnish text; naive values are local time in `timezone`."""
+    naive, offset_minutes = naive_datetime(text, date_format)
+    aware = (naive - pl.duration(minutes=offset_minutes)).dt.replace_time_zone("UTC")
+    return pl.when(offset_minutes.is_null()).then(localize(naive, timezone)).otherwise(aware)
+
+
+def naive_datetime(text: pl.Expr, date_format: str = "auto") -> tuple[pl.Expr, pl.Expr]:
+    """The naive wall time and the explicit UTC offset in minutes (null when the text has none)."""
+    text = text.str.strip_chars()
+    if date_format != "auto":
+        return text.str.to_datetime(date_format, strict=False, time_unit="us"), pl.lit(
+            None, pl.Int64
+        )
+    parts = _parts(text)
+    offset = parts["offset"]
+    sign = pl.when(offset.str.starts_with("-")).then(-1).otherwise(1)
+    digits = offset.str.replace_all(r"[^0-9]", "")
+    minutes = (
+        pl.when(offset == "Z")
+        .then(0)
+        .when(offset.is_not_null())
+        .then(
+            sign
+            * (
+                digits.str.slice(0, 2).cast(pl.Int64) * 60
+                + digits.str.slice(2, 2).str.pad_end(2, "0").cast(pl.Int64)
+            )
+        )
+    )
+    return _naive(parts), minutes
+
+
+def parse_float(text: pl.Expr, decimal_comma: bool | str) -> pl.Expr:
+    """A number from text; with a decimal comma, `.` and spaces are thousands separators."""
+    text = text.str.strip_chars().str.replace_all(r"[\s\u00a0\u202f]", "")
+    comma = text.str.replace_all(r"\.", "").str.replace(",", ".", literal=True)
+    if decimal_comma is True:
+        cleaned = comma
+    elif decimal_comma is False:
+        cleaned = text.str.replace_all(",", "", literal=True)
+    else:
+        cleaned = pl.when(text.str.contains(",", literal=True)).then(comma).otherwise(text)
+    return cleaned.cast(pl.Float64, strict=False)
+
+
+def parse_int(text: pl.Expr) -> pl.Expr:
+    number = parse_float(text, "auto")
+    return pl.when(number == number.floor()).then(number.cast(pl.Int64, strict=False))
+
+
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no")
+
+
+def parse_bool(text: pl.Expr) -> pl.Expr:
+    lowered = text.str.strip_chars().str.to_lowercase()
+    return pl.when(lowered.is_in(_TRUE)).then(True).when(lowered.is_in(_FALSE)).then(False)
+
+
+def split_list(text: pl.Expr) -> pl.Expr:
+    """`a; b,c` → ["a", "b", "c"]: split on `;` and `,`, trimmed, empty parts dropped."""
+    return text.str.replace_all(",", ";", literal=True).str.split(";").list.eval(
+        pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0)
+    )
+
+
+__all__ = [
+    "UTC_DATETIME",
+    "blank_to_null",
+    "clock_change_kinds",
+    "localize",
+    "naive_datetime",
+    "parse_bool",
+    "parse_date",
+    "parse_datetime",
+    "parse_float",
+    "parse_int",
+    "split_list",
+]

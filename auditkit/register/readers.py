@@ -1,0 +1,220 @@
+"""Readers per source format: CSV (sniffed separator and encoding), xlsx (fastexcel), Parquet.
+
+Each reader returns the file's columns as written (no renaming, no typing) plus its audit-trail facts.
+Files are opened read-only and never modified.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from auditkit.errors import LoadError
+from auditkit.register.mapping import SourceOptions
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
+SEPARATORS = (";", ",", "\t", "|")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One input file as the audit trail records it."""
+
+    path: str
+    table: str
+    format: str
+    size: int
+    sha256: str
+    rows: int
+    encoding: str | None = None
+    separator: str | None = None
+    sheet: str | None = None
+
+
+@dataclass
+class RawTable:
+    frame: pl.DataFrame
+    source: SourceFile
+    # Source rows start here: a CSV or sheet's first data row is line 2 (the header is line 1).
+    first_row: int = 2
+
+
+def read_source(path: Path, table: str, options: SourceOptions, sheet: str | None) -> RawTable:
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, table, sheet)
+    if suffix in PARQUET_SUFFIXES:
+        return _read_parquet(path, table)
+    return _read_csv(path, table, options)
+
+
+def _scan_bytes(path: Path) -> tuple[str, int, bool, bool]:
+    """SHA-256, size, whether the bytes are valid UTF-8, and whether they contain a NUL byte."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, nul, size = True, False, 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            nul = nul or b"\x00" in chunk
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return digest.hexdigest(), size, utf8, nul
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a file."""
+    sha, size, _, _ = _scan_bytes(path)
+    return sha, size
+
+
+def _read_csv(path: Path, table: str, options: SourceOptions) -> RawTable:
+    sha, size, is_utf8, has_nul = _scan_bytes(path)
+    where = {"file": str(path), "table": table}
+    if size == 0:
+        raise LoadError("the file is empty", expected="a header line and rows", **where)
+    if has_nul:
+        raise LoadError(
+            "the file is not text (it contains NUL bytes)",
+            expected="a CSV export",
+            hint="export the table as CSV, xlsx or Parquet",
+            **where,
+        )
+    raw = path.read_bytes()
+    encoding = _encoding(raw, is_utf8, options.encoding, path, table)
+    text = raw.decode(encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise LoadError("the file is empty", expected="a header line and rows", **where)
+    separator = _separator(text, options.separator)
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            separator=separator,
+            infer_schema=False,
+            truncate_ragged_lines=False,
+            raise_if_empty=True,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise LoadError(
+            f"cannot read the CSV: {str(exc).splitlines()[0]}",
+            expected=f"rows with the same number of {separator!r}-separated fields as the header",
+            **where,
+        ) from exc
+    return RawTable(
+        frame,
+        SourceFile(str(path), table, "csv", size, sha, frame.height, encoding, separator),
+    )
+
+
+def _encoding(raw: bytes, is_utf8: bool, wanted: str, path: Path, table: str) -> str:
+    if wanted in ("cp1252", "windows-1252"):
+        wanted = "cp1252"
+    if wanted != "auto":
+        try:
+            raw.decode(wanted)
+        except UnicodeDecodeError as exc:
+            raise LoadError(
+                f"the file is not valid {wanted} (byte {exc.start})",
+                file=str(path),
+                table=table,
+                hint="set encoding = \"auto\" in the mapping's [source] to detect it",
+            ) from exc
+        return wanted
+    if is_utf8:
+        return "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            f"unreadable encoding: neither UTF-8 nor Windows-1252 (byte {exc.start})",
+            file=str(path),
+            table=table,
+            expected="UTF-8, UTF-8 with BOM or Windows-1252",
+        ) from exc
+    return "cp1252"
+
+
+def _separator(text: str, wanted: str) -> str:
+    if wanted != "auto":
+        return wanted
+    header = text.split("\n", 1)[0]
+    counts = {sep: _count_outside_quotes(header, sep) for sep in SEPARATORS}
+    best = max(SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _count_outside_quotes(line: str, sep: str) -> int:
+    count, quoted = 0, False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == sep and not quoted:
+            count += 1
+    return count
+
+
+def _read_excel(path: Path, table: str, sheet: str | None) -> RawTable:
+    import fastexcel
+
+    sha, size = file_digest(path)
+    where = {"file": str(path), "table": table}
+    if size == 0:
+        raise LoadError("the file is empty", **where)
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own error types
+        raise LoadError(
+            f"not a readable xlsx workbook: {str(exc).splitlines()[0]}", **where
+        ) from exc
+    names = reader.sheet_names
+    if sheet is None:
+        sheet = table if table in names else names[0]
+    if sheet not in names:
+        raise LoadError(
+            f"no sheet named {sheet!r}",
+            expected=f"one of {', '.join(names)}",
+            hint="set `sheet` for this table in the mapping",
+            **where,
+        )
+    try:
+        frame = reader.load_sheet_by_name(sheet).to_polars()
+    except Exception as exc:
+        raise LoadError(f"cannot read sheet {sheet!r}: {exc}", **where) from exc
+    if frame.width == 0:
+        raise LoadError(f"sheet {sheet!r} is empty", expected="a header row and rows", **where)
+    return RawTable(
+        frame, SourceFile(str(path), table, "xlsx", size, sha, frame.height, sheet=sheet)
+    )
+
+
+def _read_parquet(path: Path, table: str) -> RawTable:
+    sha, size = file_digest(path)
+    try:
+        frame = pl.read_parquet(path)
+    except pl.exceptions.PolarsError as exc:
+        raise LoadError(
+            f"not a readable Parquet file: {str(exc).splitlines()[0]}", file=str(path), table=table
+        ) from exc
+    return RawTable(
+        frame, SourceFile(str(path), table, "parquet", size, sha, frame.height), first_row=1
+    )
