@@ -6,14 +6,20 @@ stop at the first bad value with an error naming file, table, column, row, value
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
 from auditkit.errors import LoadError, MappingError
 from auditkit.register import parse
-from auditkit.register.mapping import Mapping, SourceOptions, TableMapping, load_mapping
+from auditkit.register.mapping import (
+    Mapping,
+    SourceOptions,
+    TableMapping,
+    as_boolean,
+    load_mapping,
+)
 from auditkit.register.readers import (
     EXCEL_SUFFIXES,
     SUFFIXES,
@@ -65,7 +71,11 @@ class Register:
     timezone: str = DEFAULT_TIMEZONE
     mapping_sha256: str | None = None
     mapping_path: str | None = None
-    clock_changes: dict[str, int] = field(default_factory=lambda: {"ambiguous": 0, "nonexistent": 0})
+    clock_changes: dict[str, int] = field(
+        default_factory=lambda: {"ambiguous": 0, "nonexistent": 0}
+    )
+    # canonical column → the source header it was read from, per table (DAT001 names columns so)
+    source_columns: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -106,6 +116,7 @@ def load_register(
     extras: dict[str, tuple[ExtraColumn, ...]] = {}
     sources: list[SourceFile] = []
     clock = {"ambiguous": 0, "nonexistent": 0}
+    names: dict[str, dict[str, str]] = {}
     for name, spec in TABLES.items():
         located = _locate(root, name, mapping.tables.get(name))
         if located is None:
@@ -117,33 +128,49 @@ def load_register(
         tables[name] = frame.lazy()
         absent[name] = loaded.absent
         extras[name] = loaded.extras
-        sources.append(raw.source)
+        names[name] = {target: source for source, target in loaded.renames.items()}
+        sources.append(loaded.source)
         for kind, count in loaded.clock.items():
             clock[kind] += count
     if "subjects" not in tables:
         raise LoadError(
             "no subjects table: the register needs one",
             file=str(root),
-            expected="subjects.csv / .xlsx / .parquet, or [tables.subjects] file = ... in the mapping",
+            expected="subjects.csv / .xlsx / .parquet, or [tables.subjects] file = ... in the "
+            "mapping",
         )
     return Register(
-        root, tables, absent, extras, sources, timezone, mapping_sha, mapping_path, clock
+        root, tables, absent, extras, sources, timezone, mapping_sha, mapping_path, clock, names
     )
 
 
 def _locate(root: Path, table: str, spec: TableMapping | None) -> tuple[Path, str | None] | None:
-    if spec is not None:
+    sheet = spec.sheet if spec is not None else None
+    if spec is not None and spec.file is not None:
         file = root / spec.file
         if not file.is_file():
             raise MappingError(
                 f"the mapping names file {spec.file!r} for table {table}, which does not exist",
                 file=str(root),
                 table=table,
+                hint=f"fix `file` under [tables.{table}] in the mapping",
             )
-        return file, spec.sheet
-    for candidate in sorted(root.iterdir()):
-        if candidate.stem.lower() == table and candidate.suffix.lower() in SUFFIXES:
-            return candidate, None
+        return file, sheet
+    candidates = [
+        candidate
+        for candidate in sorted(root.iterdir())
+        if candidate.stem.lower() == table and candidate.suffix.lower() in SUFFIXES
+    ]
+    if len(candidates) > 1:
+        raise LoadError(
+            f"more than one file for table {table}: {', '.join(c.name for c in candidates)}",
+            file=str(root),
+            table=table,
+            hint=f"remove all but one, or name the file under [tables.{table}] file = ... "
+            "in the mapping",
+        )
+    if candidates:
+        return candidates[0], sheet
     for workbook in sorted(root.iterdir()):
         if workbook.suffix.lower() in EXCEL_SUFFIXES and table in _sheet_names(workbook):
             return workbook, table
@@ -171,10 +198,18 @@ class _TableLoader:
         timezone: str,
     ) -> None:
         self.raw, self.spec, self.options, self.timezone = raw, spec, options, timezone
-        self.mapping = mapping or TableMapping(file="")
+        self.mapping = mapping or TableMapping()
         self.file = raw.source.path
         self.source_names = raw.frame.columns
         self.renames = self._renames()
+        # Every record numbered by its line in the file; rows with no value at all (blank lines,
+        # `;;;` lines Excel writes) are not records.
+        numbered = raw.frame.with_row_index(ROW, offset=raw.first_row).with_columns(
+            pl.col(ROW).cast(pl.Int64)
+        )
+        blank = pl.all_horizontal(self._text(c).is_null() for c in self.source_names)
+        self.numbered = numbered.filter(~blank) if self.source_names else numbered
+        self.source = replace(raw.source, rows=self.numbered.height)
         self.absent = frozenset(c for c in spec.names if c not in self.renames.values())
         self.clock: dict[str, int] = {"ambiguous": 0, "nonexistent": 0}
         self.extras: tuple[ExtraColumn, ...] = ()
@@ -188,9 +223,19 @@ class _TableLoader:
                     f"the mapping maps column {source!r}, which the file does not have",
                     file=self.file,
                     table=self.spec.name,
+                    column=source,
                     hint=f"the file's columns are: {', '.join(self.source_names)}",
                 )
             renames[source] = target
+        for source in self.mapping.keep:
+            if source not in self.source_names:
+                raise MappingError(
+                    f"the mapping keeps column {source!r}, which the file does not have",
+                    file=self.file,
+                    table=self.spec.name,
+                    column=source,
+                    hint=f"the file's columns are: {', '.join(self.source_names)}",
+                )
         mapped = set(renames.values())
         for source in self.source_names:
             if source in self.spec.names and source not in mapped and source not in renames:
@@ -199,9 +244,10 @@ class _TableLoader:
         if missing:
             column = missing[0]
             raise LoadError(
-                f"missing required column {column!r}",
+                "missing required column",
                 file=self.file,
                 table=self.spec.name,
+                column=column,
                 expected=f"a column {column!r}, or a mapping entry for it",
                 hint=(
                     f'add `"<source header>" = "{column}"` under [tables.{self.spec.name}.columns] '
@@ -211,9 +257,7 @@ class _TableLoader:
         return renames
 
     def load(self) -> pl.DataFrame:
-        frame = self.raw.frame.with_row_index(ROW, offset=self.raw.first_row).with_columns(
-            pl.col(ROW).cast(pl.Int64)
-        )
+        frame = self.numbered
         by_target = {target: source for source, target in self.renames.items()}
         typed: list[pl.Expr] = [pl.col(ROW)]
         checks: list[pl.Expr] = []
@@ -228,8 +272,8 @@ class _TableLoader:
             checks.append((text.is_not_null() & value.is_null()).alias(f"__bad__{column.name}"))
             if column.required and not column.nullable:
                 checks.append(text.is_null().alias(f"__null__{column.name}"))
-            if column.kind == DATETIME and self.options.date_format == "auto":
-                naive, offset = parse.naive_datetime(text)
+            if column.kind == DATETIME:
+                naive, offset = parse.naive_datetime(text, self.options.date_format)
                 ambiguous, gap = parse.clock_change_kinds(naive, self.timezone)
                 checks.append((ambiguous & offset.is_null()).alias(f"__ambiguous__{column.name}"))
                 checks.append((gap & offset.is_null()).alias(f"__nonexistent__{column.name}"))
@@ -279,6 +323,10 @@ class _TableLoader:
         col = pl.col(source)
         if dtype == pl.String:
             return parse.blank_to_null(col)
+        if isinstance(dtype, pl.Decimal):  # 12345.00 → 12345
+            return col.cast(pl.String).str.replace(r"\.0+$", "")
+        if isinstance(dtype, pl.List):
+            return parse.blank_to_null(col.cast(pl.List(pl.String)).list.join(";"))
         if dtype.is_float():
             return (
                 pl.when(col.is_finite() & (col == col.floor()))
@@ -320,7 +368,10 @@ class _TableLoader:
                 return canonical
             keys = [str(k).strip() for k in values]
             by_map = text.str.strip_chars().replace_strict(
-                keys, [bool(v) for v in values.values()], default=None, return_dtype=pl.Boolean
+                keys,
+                [as_boolean(v) for v in values.values()],
+                default=None,
+                return_dtype=pl.Boolean,
             )
             return pl.coalesce(by_map, canonical)
         if kind == DATE:
@@ -345,6 +396,13 @@ class _TableLoader:
                 return pl.col(source).cast(pl.Float64)
             return parse.parse_float(text, options.decimal_comma)
         if kind == LIST:
+            if isinstance(native, pl.List):
+                items = pl.col(source).cast(pl.List(pl.String))
+                return pl.when(text.is_not_null()).then(
+                    items.list.eval(
+                        pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0)
+                    )
+                )
             return parse.split_list(text)
         # Strings: keys as written; policy-matched values trimmed; countries upper-cased.
         if column.name == "country":
@@ -375,9 +433,7 @@ class _TableLoader:
                 if flag not in result.columns or not result[flag].any():
                     continue
                 source = by_target[column.name]
-                bad = self.raw.frame.with_row_index(ROW, offset=self.raw.first_row).filter(
-                    result[flag]
-                )
+                bad = self.numbered.filter(result[flag])
                 row = int(bad[ROW][0])
                 count = bad.height
                 if prefix == "__null__":
@@ -388,11 +444,15 @@ class _TableLoader:
                         column=source,
                         row=row,
                         expected=f"a {column.name} in every row",
+                        hint=f"every {self.spec.name} row needs a {column.name}: fill it in the "
+                        "export, or map another column to it",
                     )
                 value = str(bad[source][0])
                 raise self._bad_value(column, source, row, value, count)
 
-    def _bad_value(self, column: Column, source: str, row: int, value: str, count: int) -> LoadError:
+    def _bad_value(
+        self, column: Column, source: str, row: int, value: str, count: int
+    ) -> LoadError:
         where = {"file": self.file, "table": self.spec.name, "column": source, "row": row}
         name, table = column.name, self.spec.name
         message = f"{count} bad value(s), the first"
@@ -408,11 +468,14 @@ class _TableLoader:
             )
         expected = {
             DATE: "a date (yyyy-mm-dd, dd.mm.yyyy or d.m.yyyy) that exists",
-            DATETIME: "a date and time (yyyy-mm-ddThh:mm[:ss] or dd.mm.yyyy hh:mm[:ss]) that exists",
+            DATETIME: "a date and time (yyyy-mm-ddThh:mm[:ss] or dd.mm.yyyy hh:mm[:ss]) that "
+            "exists",
             INT: "a whole number",
             FLOAT: "a number (decimal comma or point)",
         }.get(column.kind, column.kind)
         hint = None
         if column.kind in (DATE, DATETIME):
             hint = "set date_format in the mapping's [source] if the export uses another format"
-        return LoadError(f"unparsable value, {message}", value=value, expected=expected, hint=hint, **where)
+        return LoadError(
+            f"unparsable value, {message}", value=value, expected=expected, hint=hint, **where
+        )

@@ -1,0 +1,282 @@
+"""run_audit: the register, the policy and the as-of date in; one AuditResult out.
+
+Every selected rule builds a lazy plan; all plans are collected together once (`pl.collect_all`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from auditkit import __version__
+from auditkit.errors import RuleError
+from auditkit.findings import (
+    AREA,
+    FINDINGS_SCHEMA,
+    SEVERITY,
+    empty_findings,
+    finding_ids,
+    sort_findings,
+)
+from auditkit.policy import Policy
+from auditkit.register.loader import Register
+from auditkit.rules import RULES, Rule, select_rules
+from auditkit.rules.calendar import HOLIDAYS_VERSION
+from auditkit.rules.context import Context, Skipped
+from auditkit.rules.geography import ADEQUACY_VERSION
+
+
+@dataclass
+class RuleStatus:
+    """How one rule went: run (maybe partial), or skipped with its reason."""
+
+    code: str
+    status: str  # "run" | "partial" | "skipped"
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: float | None = None
+    findings: int = 0
+
+
+@dataclass
+class AuditResult:
+    """The findings frame plus everything needed to reproduce and explain it."""
+
+    findings: pl.DataFrame
+    as_of: date
+    statuses: dict[str, RuleStatus]
+    run: dict[str, Any]
+    deletion_calendar: pl.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rules_run(self) -> list[str]:
+        return [c for c, s in self.statuses.items() if s.status != "skipped"]
+
+    @property
+    def skipped(self) -> list[dict[str, Any]]:
+        """Rules skipped whole, and rules that ran only in part (`partial: true`)."""
+        out: list[dict[str, Any]] = []
+        for code, status in self.statuses.items():
+            if status.status == "skipped":
+                out.append({"rule": code, "reason": status.reason})
+            elif status.status == "partial":
+                out.append({"rule": code, "reason": status.reason, "partial": True})
+        return out
+
+    def counts(self) -> pl.DataFrame:
+        """Findings by area × severity."""
+        return self.findings.group_by("area", "severity").len().sort("area", "severity")
+
+    def by_rule(self) -> pl.DataFrame:
+        return self.findings.group_by("rule", "severity").len().sort("rule")
+
+    def by_subject(self) -> pl.DataFrame:
+        return (
+            self.findings.filter(pl.col("subject_id").is_not_null())
+            .group_by("subject_id")
+            .agg(findings=pl.len(), rules=pl.col("rule").unique().sort())
+            .sort("findings", "subject_id", descending=[True, False])
+        )
+
+    def to_dict(self, *, timings: bool = False) -> dict[str, Any]:
+        run = dict(self.run)
+        run["rules"] = {
+            code: {
+                k: v
+                for k, v in {
+                    "status": s.status,
+                    "reason": s.reason,
+                    "notes": s.notes or None,
+                    "findings": s.findings,
+                    "seconds": round(s.seconds, 4) if timings and s.seconds is not None else None,
+                }.items()
+                if v is not None
+            }
+            for code, s in self.statuses.items()
+        }
+        run["warnings"] = self.warnings
+        return {
+            "run": run,
+            "findings": _records(self.findings),
+            "skipped": self.skipped,
+            "deletion_calendar": _records(self.deletion_calendar),
+        }
+
+    def to_json(self, *, timings: bool = False) -> str:
+        return json.dumps(self.to_dict(timings=timings), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+    def write_json(self, path: str | Path, *, timings: bool = False) -> None:
+        Path(path).write_text(self.to_json(timings=timings), encoding="utf-8")
+
+    def write_parquet(self, path: str | Path) -> None:
+        self.findings.write_parquet(path, metadata={"auditkit": json.dumps(self.run, default=str)})
+
+
+def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for row in frame.iter_rows(named=True):
+        record = {}
+        for key, value in row.items():
+            if isinstance(value, date):
+                value = value.isoformat()
+            if key == "evidence" and isinstance(value, str):
+                value = json.loads(value)
+            record[key] = value
+        rows.append(record)
+    return rows
+
+
+def run_audit(
+    register: Register,
+    policy: Policy,
+    as_of: date,
+    *,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    profile: bool = False,
+) -> AuditResult:
+    """Run the selected rules (default: all) and return the findings with the run record."""
+    rules = select_rules(select, ignore)
+    ctx = Context(register, policy, as_of)
+    statuses: dict[str, RuleStatus] = {}
+    plans: dict[str, pl.LazyFrame] = {}
+    for rule_ in rules:
+        status, plan = _plan(rule_, ctx)
+        statuses[rule_.code] = status
+        if plan is not None:
+            plans[rule_.code] = plan
+
+    frames = _collect(plans, statuses, profile)
+    findings = _assemble(frames, policy)
+    for code, status in statuses.items():
+        status.findings = int((findings["rule"] == code).sum()) if findings.height else 0
+
+    from auditkit.deletion_calendar import deletion_calendar
+
+    calendar = deletion_calendar(ctx)
+    warnings = _warnings(register, ctx)
+    run = {
+        "as_of": as_of.isoformat(),
+        "auditkit_version": __version__,
+        "register": policy.register_info.name,
+        "controller": policy.register_info.controller,
+        "timezone": policy.timezone,
+        "policy": {"path": policy.path, "sha256": policy.sha256},
+        "mapping": {"path": register.mapping_path, "sha256": register.mapping_sha256},
+        "inputs": [
+            {
+                "path": s.path,
+                "table": s.table,
+                "format": s.format,
+                "size": s.size,
+                "sha256": s.sha256,
+                "rows": s.rows,
+            }
+            for s in register.sources
+        ],
+        "rule_data": {"adequacy": ADEQUACY_VERSION, "holidays": HOLIDAYS_VERSION},
+        "rules_run": [c for c, s in statuses.items() if s.status != "skipped"],
+        "clock_changes": register.clock_changes,
+    }
+    return AuditResult(findings, as_of, statuses, run, calendar, warnings)
+
+
+def _plan(rule_: Rule, ctx: Context) -> tuple[RuleStatus, pl.LazyFrame | None]:
+    missing = [t for t in rule_.tables if not ctx.has(t)]
+    if missing:
+        return RuleStatus(rule_.code, "skipped", f"{missing[0]} absent"), None
+    absent = [f"{t}.{c}" for t, c in rule_.columns if not ctx.has_column(t, c)]
+    if absent:
+        return RuleStatus(rule_.code, "skipped", f"{absent[0]} absent"), None
+    ctx.partial, ctx.notes = [], []
+    started = time.perf_counter()
+    try:
+        if rule_.prepare is not None:
+            ctx.eager.update(rule_.prepare(ctx))
+        plan = rule_.func(ctx)
+    except Skipped as skip:
+        return RuleStatus(rule_.code, "skipped", skip.reason, list(ctx.notes)), None
+    except Exception as exc:  # a rule that raises is never a silent pass
+        raise RuleError(f"rule {rule_.code} failed while planning: {exc}") from exc
+    status = RuleStatus(
+        rule_.code,
+        "partial" if ctx.partial else "run",
+        "; ".join(ctx.partial) or None,
+        list(ctx.notes),
+        time.perf_counter() - started,
+    )
+    return status, plan.with_columns(rule=pl.lit(rule_.code))
+
+
+def _collect(
+    plans: dict[str, pl.LazyFrame], statuses: dict[str, RuleStatus], profile: bool
+) -> list[pl.DataFrame]:
+    codes = list(plans)
+    if not profile:
+        try:
+            return pl.collect_all([plans[c] for c in codes])
+        except Exception:  # re-collect one by one to name the rule that failed
+            pass
+    frames = []
+    for code in codes:
+        started = time.perf_counter()
+        try:
+            frames.append(plans[code].collect())
+        except Exception as exc:
+            raise RuleError(f"rule {code} failed: {str(exc).splitlines()[0]}") from exc
+        statuses[code].seconds = time.perf_counter() - started
+    return frames
+
+
+def _assemble(frames: list[pl.DataFrame], policy: Policy) -> pl.DataFrame:
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return empty_findings()
+    combined = pl.concat(frames, how="vertical_relaxed")
+    overrides = policy.check.severity
+    defaults = {code: r.severity for code, r in RULES.items()}
+    combined = combined.with_columns(
+        area=pl.col("rule").replace_strict({c: r.area for c, r in RULES.items()}).cast(AREA),
+        severity=pl.when(pl.col("rule").is_in(list(overrides)))
+        .then(pl.col("rule").replace_strict(overrides, default=None))
+        .otherwise(pl.coalesce(pl.col("severity"), pl.col("rule").replace_strict(defaults)))
+        .cast(SEVERITY),
+    )
+    # Stable ids; repeats of one id get #2, #3... in file order.
+    combined = combined.sort("rule", "table", "record_id", "source_row", nulls_last=True)
+    combined = combined.with_columns(
+        finding_id=pl.Series(
+            finding_ids(
+                combined["rule"].to_list(),
+                combined["table"].to_list(),
+                combined["record_id"].to_list(),
+            ),
+            dtype=pl.String,
+        )
+    )
+    return sort_findings(combined.select(FINDINGS_SCHEMA.names()).cast(dict(FINDINGS_SCHEMA)))
+
+
+def _warnings(register: Register, ctx: Context) -> list[str]:
+    warnings = []
+    if register.clock_changes.get("ambiguous") or register.clock_changes.get("nonexistent"):
+        warnings.append(
+            f"{register.clock_changes['ambiguous']} ambiguous and "
+            f"{register.clock_changes['nonexistent']} non-existent local times (clock changes)"
+        )
+    from auditkit.rules.data import future_values
+
+    count = future_values(ctx)
+    if count:
+        warnings.append(
+            f"{count} value(s) are dated after the as-of date {ctx.as_of}: an audit as of a day "
+            "before the export is not a reconstruction of the past"
+        )
+    return warnings

@@ -1,0 +1,334 @@
+"""CON — consent and objection (GDPR 7, 21; Electronic Communications Act §200-202; notice §9, §11)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from auditkit.findings import evidence, findings
+from auditkit.register.schema import ROW
+from auditkit.rules.context import CHANNEL_PURPOSE, Context
+from auditkit.rules.registry import rule
+
+ELECTRONIC = ("email", "sms", "automated_call")
+
+
+def _channel_purpose() -> pl.Expr:
+    return pl.col("channel").cast(pl.String).replace_strict(CHANNEL_PURPOSE, return_dtype=pl.String)
+
+
+def marketing_messages(ctx: Context) -> pl.LazyFrame:
+    """Messages in scope of CON001-002: marketing (and research when research_is_marketing), with the
+    consent state of the channel's purpose at sent_at (`state`) and the purpose (`purpose`)."""
+    categories = ["marketing", "research"] if ctx.policy.consent.research_is_marketing else ["marketing"]
+    messages = ctx.table("communications").filter(pl.col("category").is_in(categories))
+    messages = messages.with_columns(purpose=_channel_purpose())
+    return ctx.state_at(messages, purpose=pl.col("purpose"), at=pl.col("sent_at"))
+
+
+def soft_opt_in(ctx: Context, messages: pl.LazyFrame) -> pl.LazyFrame:
+    """Add `soft_opt_in` (Boolean): §200(2) applies to the message, and `soft_opt_in_contract`."""
+    consent = ctx.policy.consent
+    if not consent.soft_opt_in or not ctx.has("contracts"):
+        return messages.with_columns(
+            soft_opt_in=pl.lit(False), soft_opt_in_contract=pl.lit(None, pl.String)
+        )
+    sent_on = ctx.local_date(pl.col("sent_at"))
+    contracts = ctx.table("contracts").filter(pl.col("kind").is_in(list(consent.soft_opt_in_kinds)))
+    qualifies = pl.col("signed_at") <= pl.col("__sent_on")
+    if consent.soft_opt_in_max_age is not None:
+        limit = pl.col("closed_at").dt.offset_by(consent.soft_opt_in_max_age.offset)
+        qualifies &= pl.col("closed_at").is_null() | (pl.col("__sent_on") <= limit)
+    eligible = messages.filter(
+        pl.col("product_group").is_in(list(consent.own_product_groups)).fill_null(False)
+    )
+    hits = (
+        eligible.select(ROW, "subject_id", __sent_on=sent_on)
+        .join(contracts.select("subject_id", "contract_id", "signed_at", "closed_at"), on="subject_id")
+        .filter(qualifies)
+        .group_by(ROW)
+        .agg(soft_opt_in_contract=pl.col("contract_id").min())
+    )
+    return messages.join(hits, on=ROW, how="left").with_columns(
+        soft_opt_in=pl.col("soft_opt_in_contract").is_not_null()
+    )
+
+
+@rule(
+    "CON001",
+    "marketing-without-consent",
+    "Electronic direct marketing to a person without consent",
+    severity="high",
+    tables=("communications", "subjects", "consents"),
+    optional_tables=("contracts", "requests"),
+    what="An e-mail, SMS or automated-call marketing message to a person while no consent was "
+    "recorded for the channel's purpose at sent_at and the soft opt-in does not apply (an existing "
+    "customer, a contract of a soft-opt-in kind signed by then and not older than "
+    "consent.soft_opt_in_max_age, and the message's product group among the own product groups). "
+    "Company contacts, person-made calls and post are opt-out and never CON001.",
+    why="Electronic direct marketing to a natural person needs prior consent; the soft opt-in covers "
+    "only the seller's own similar products to its customers.",
+    legal_basis="Act on Electronic Communications Services 917/2014 § 200; GDPR Art. 6(1)(a), 7; "
+    "notice §4, §11",
+    example="An SMS about a tyre campaign to a person who never granted sms_marketing and has no "
+    "purchase that would allow the soft opt-in.",
+    fix="Stop the campaign for people without consent; collect consent with evidence, or restrict "
+    "soft-opt-in campaigns to own product groups and recent customers.",
+)
+def con001(ctx: Context) -> pl.LazyFrame:
+    messages = marketing_messages(ctx).filter(pl.col("channel").is_in(ELECTRONIC))
+    messages = ctx.with_subject(messages, "subject_type", how="inner").filter(
+        pl.col("subject_subject_type") == "person"
+    )
+    messages = soft_opt_in(ctx, messages.filter(pl.col("state").is_null()))
+    breaching = messages.filter(~pl.col("soft_opt_in"))
+    sent_on = ctx.local_date(pl.col("sent_at"))
+    return findings(
+        breaching,
+        table="communications",
+        record_id="message_id",
+        occurred_at=sent_on,
+        message=pl.format(
+            "{} {} message {} was sent on {} to person {} with no {} consent and no soft opt-in.",
+            pl.col("category").cast(pl.String),
+            pl.col("channel").cast(pl.String),
+            "message_id",
+            sent_on,
+            "subject_id",
+            "purpose",
+        ),
+        evidence=evidence(
+            channel=pl.col("channel").cast(pl.String),
+            purpose=pl.col("purpose"),
+            consent_state=pl.lit("none"),
+            sent_at=pl.col("sent_at").cast(pl.String),
+            product_group=pl.col("product_group"),
+            campaign_id=pl.col("campaign_id"),
+            soft_opt_in=pl.lit(ctx.policy.consent.soft_opt_in),
+        ),
+    )
+
+
+@rule(
+    "CON002",
+    "marketing-after-objection",
+    "Marketing sent after a withdrawal or objection",
+    severity="critical",
+    tables=("communications", "consents"),
+    optional_tables=("requests",),
+    what="A marketing message (any channel, any subject) sent while the consent state of the "
+    "channel's purpose is `object` or `withdraw`, counting objection requests and (with "
+    "consent.objection_is_global) an objection to any marketing purpose.",
+    why="After an objection to direct marketing the data must no longer be processed for it: no "
+    "exception, no grace period. A withdrawn consent ends the basis for the message.",
+    legal_basis="GDPR Art. 21(2)-(3), Art. 7(3); Act 917/2014 § 200-202; notice §11",
+    example="A customer forbade marketing by e-mail on 2026-03-02; a newsletter reached them on "
+    "2026-03-05.",
+    fix="Propagate objections and withdrawals to every sending system at once; suppress before each "
+    "campaign; investigate how the message got through.",
+)
+def con002(ctx: Context) -> pl.LazyFrame:
+    breaching = marketing_messages(ctx).filter(pl.col("state").is_in(["object", "withdraw"]))
+    sent_on = ctx.local_date(pl.col("sent_at"))
+    return findings(
+        breaching,
+        table="communications",
+        record_id="message_id",
+        occurred_at=sent_on,
+        message=pl.format(
+            "{} {} message {} was sent on {} to {} while the {} state was {}.",
+            pl.col("category").cast(pl.String),
+            pl.col("channel").cast(pl.String),
+            "message_id",
+            sent_on,
+            "subject_id",
+            "purpose",
+            "state",
+        ),
+        evidence=evidence(
+            channel=pl.col("channel").cast(pl.String),
+            purpose=pl.col("purpose"),
+            consent_state=pl.col("state"),
+            sent_at=pl.col("sent_at").cast(pl.String),
+            campaign_id=pl.col("campaign_id"),
+        ),
+    )
+
+
+@rule(
+    "CON003",
+    "research-after-objection",
+    "Research message sent after an objection to research",
+    severity="high",
+    tables=("communications", "consents"),
+    optional_tables=("requests",),
+    what="A research message sent while the consent state of market_research is `object` "
+    "(objection requests count).",
+    why="The notice §11 lets a person forbid market and opinion research; the prohibition binds.",
+    legal_basis="GDPR Art. 21; notice §11",
+    example="A satisfaction survey e-mailed to a customer who objected to market research in 2024.",
+    fix="Suppress objectors from survey lists; pass objections on to research vendors.",
+)
+def con003(ctx: Context) -> pl.LazyFrame:
+    research = ctx.table("communications").filter(pl.col("category") == "research")
+    research = ctx.state_at(research, purpose=pl.lit("market_research"), at=pl.col("sent_at"))
+    breaching = research.filter(pl.col("state") == "object")
+    sent_on = ctx.local_date(pl.col("sent_at"))
+    return findings(
+        breaching,
+        table="communications",
+        record_id="message_id",
+        occurred_at=sent_on,
+        message=pl.format(
+            "Research message {} was sent on {} to {} after an objection to market research.",
+            "message_id",
+            sent_on,
+            "subject_id",
+        ),
+        evidence=evidence(
+            channel=pl.col("channel").cast(pl.String),
+            purpose=pl.lit("market_research"),
+            consent_state=pl.col("state"),
+            sent_at=pl.col("sent_at").cast(pl.String),
+            campaign_id=pl.col("campaign_id"),
+        ),
+    )
+
+
+def grants_in_force(ctx: Context) -> pl.LazyFrame:
+    """Each `grant` consents row with the interval [valid_from, valid_until) in which it is in force
+    (no interval when a stricter event at the same instant overrides it)."""
+    grants = ctx.table("consents").filter(pl.col("action") == "grant")
+    intervals = ctx.consent_intervals().filter(pl.col("state") == "grant")
+    return grants.with_columns(pl.col("purpose").cast(pl.String).alias("__purpose")).join(
+        intervals,
+        left_on=["subject_id", "__purpose", "recorded_at"],
+        right_on=["subject_id", "purpose", "valid_from"],
+        how="inner",
+    ).with_columns(valid_from=pl.col("recorded_at"))
+
+
+@rule(
+    "CON004",
+    "consent-without-evidence",
+    "Consent in use that cannot be demonstrated",
+    severity="medium",
+    tables=("consents",),
+    optional_tables=("communications", "subjects", "requests"),
+    columns=(("consents", "evidence_ref"), ("consents", "source")),
+    what="A `grant` event with no evidence_ref or no source that is in force at A, or that was in "
+    "force when a message in CON001's scope (e-mail, SMS or automated-call marketing to a person) "
+    "was sent. One finding per event.",
+    why="The controller must be able to demonstrate that the person consented; a consent without "
+    "its proof is, before an authority, no consent.",
+    legal_basis="GDPR Art. 7(1), Art. 5(2); notice §5",
+    example="An imported email_marketing grant with no form id or recording behind it, used for "
+    "three newsletters.",
+    fix="Attach the evidence (form id, signed document, recording) or stop relying on the consent "
+    "and ask again.",
+)
+def con004(ctx: Context) -> pl.LazyFrame:
+    grants = grants_in_force(ctx).filter(
+        pl.col("evidence_ref").is_null() | pl.col("source").is_null()
+    )
+    at = ctx.at_as_of
+    in_force_now = (pl.col("valid_from") <= at) & (
+        pl.col("valid_until").is_null() | (at < pl.col("valid_until"))
+    )
+    parts = [grants.filter(in_force_now).select(ROW)]
+    if ctx.has("communications") and ctx.has("subjects"):
+        categories = ["marketing", "research"] if ctx.policy.consent.research_is_marketing else ["marketing"]
+        messages = ctx.table("communications").filter(
+            pl.col("category").is_in(categories) & pl.col("channel").is_in(ELECTRONIC)
+        )
+        messages = ctx.with_subject(messages, "subject_type", how="inner").filter(
+            pl.col("subject_subject_type") == "person"
+        ).select("subject_id", "sent_at", __purpose=_channel_purpose())
+        used = (
+            grants.select(ROW, "subject_id", "__purpose", "valid_from", "valid_until")
+            .join(messages, on=["subject_id", "__purpose"])
+            .filter(
+                (pl.col("valid_from") <= pl.col("sent_at"))
+                & (pl.col("valid_until").is_null() | (pl.col("sent_at") < pl.col("valid_until")))
+            )
+            .select(ROW)
+        )
+        parts.append(used)
+    else:
+        ctx.notes.append("communications or subjects absent: only grants in force at A are judged")
+    rows = pl.concat(parts).unique()
+    breaching = grants.join(rows, on=ROW, how="semi")
+    missing = pl.concat_list(
+        pl.when(pl.col("evidence_ref").is_null()).then(pl.lit("evidence_ref")),
+        pl.when(pl.col("source").is_null()).then(pl.lit("source")),
+    ).list.drop_nulls()
+    return findings(
+        breaching,
+        table="consents",
+        record_id="event_id",
+        occurred_at=ctx.local_date(pl.col("recorded_at")),
+        message=pl.format(
+            "Consent {} ({}) of {} is in use but has no {}.",
+            "event_id",
+            pl.col("purpose").cast(pl.String),
+            "subject_id",
+            missing.list.join(" and "),
+        ),
+        evidence=evidence(
+            purpose=pl.col("purpose").cast(pl.String),
+            recorded_at=pl.col("recorded_at").cast(pl.String),
+            missing=missing,
+        ),
+    )
+
+
+@rule(
+    "CON005",
+    "stale-consent",
+    "Consent older than the policy's maximum age",
+    severity="low",
+    tables=("consents",),
+    optional_tables=("requests",),
+    what="A `grant` in force at A whose recorded_at date + consent.max_age is before A (only when the "
+    "policy sets consent.max_age).",
+    why="A consent given long ago may no longer reflect the person's wishes; the policy says how "
+    "long the company relies on one.",
+    legal_basis="GDPR Art. 7, Art. 5(1)(d); company policy consent.max_age",
+    example="An e-mail consent from 2014 with max_age P10Y is stale since 2024.",
+    fix="Ask the person to renew the consent, or stop using it.",
+)
+def con005(ctx: Context) -> pl.LazyFrame:
+    max_age = ctx.policy.consent.max_age
+    if max_age is None:
+        from auditkit.rules.context import Skipped
+
+        raise Skipped("consent.max_age not set")
+    at = ctx.at_as_of
+    recorded_on = ctx.local_date(pl.col("recorded_at"))
+    expires = recorded_on.dt.offset_by(max_age.offset)
+    stale = grants_in_force(ctx).filter(
+        (pl.col("valid_from") <= at)
+        & (pl.col("valid_until").is_null() | (at < pl.col("valid_until")))
+        & (expires < ctx.A)
+    )
+    return findings(
+        stale,
+        table="consents",
+        record_id="event_id",
+        occurred_at=expires.dt.offset_by("1d"),
+        due_at=expires,
+        days_overdue=(ctx.A - expires).dt.total_days(),
+        message=pl.format(
+            "Consent {} ({}) of {} was recorded on {} and is older than {}.",
+            "event_id",
+            pl.col("purpose").cast(pl.String),
+            "subject_id",
+            recorded_on,
+            pl.lit(str(max_age)),
+        ),
+        evidence=evidence(
+            purpose=pl.col("purpose").cast(pl.String),
+            recorded_at=pl.col("recorded_at").cast(pl.String),
+            max_age=pl.lit(str(max_age)),
+            expired_on=expires.cast(pl.String),
+        ),
+    )

@@ -1,0 +1,321 @@
+"""What a rule sees: the register, the policy, the as-of date, and the shared derived facts.
+
+Every derived fact of RULES.md ("Derived facts shared by several rules") is defined here once, lazily:
+consent state as intervals, objection to marketing, effective relationship end, legal holds, local dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from auditkit.policy import Policy
+from auditkit.register.loader import Register
+from auditkit.register.schema import MARKETING_PURPOSES, ROW
+
+CHANNEL_PURPOSE = {
+    "email": "email_marketing",
+    "sms": "sms_marketing",
+    "automated_call": "automated_call_marketing",
+    "phone": "phone_marketing",
+    "post": "post_marketing",
+}
+OBJECTION_REQUEST_PURPOSES = (*MARKETING_PURPOSES, "profiling", "market_research")
+_RANK = {"grant": 1, "withdraw": 2, "object": 3}
+_ACTION = {rank: action for action, rank in _RANK.items()}
+
+
+class Skipped(Exception):
+    """Raised by a rule that cannot run on this register; the reason is reported."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Context:
+    """The inputs of one audit run, with the derived facts computed once and shared."""
+
+    def __init__(self, register: Register, policy: Policy, as_of: date) -> None:
+        self.register = register
+        self.policy = policy
+        self.as_of = as_of
+        self.timezone = policy.timezone
+        # Filled while a rule builds its plan; the engine collects them per rule.
+        self.partial: list[str] = []
+        self.notes: list[str] = []
+        # Eager facts handed in by run_audit (e.g. DAT005's duplicate groups).
+        self.eager: dict[str, pl.DataFrame] = {}
+
+    # ---- time -------------------------------------------------------------------------------
+    @property
+    def A(self) -> pl.Expr:  # noqa: N802 - RULES.md names the as-of date A
+        return pl.lit(self.as_of, pl.Date)
+
+    @cached_property
+    def end_of_as_of(self) -> datetime:
+        """The first instant after A (local midnight that ends A), in UTC."""
+        local = datetime.combine(self.as_of + timedelta(days=1), time(), ZoneInfo(self.timezone))
+        return local.astimezone(ZoneInfo("UTC"))
+
+    @property
+    def at_as_of(self) -> pl.Expr:
+        """The instant "at A" (the end of that local day) for instant comparisons `<=`."""
+        return pl.lit(self.end_of_as_of - timedelta(microseconds=1)).dt.convert_time_zone("UTC")
+
+    def local_date(self, expr: pl.Expr) -> pl.Expr:
+        """A Datetime's calendar date in the register's time zone."""
+        return expr.dt.convert_time_zone(self.timezone).dt.date()
+
+    # ---- tables -----------------------------------------------------------------------------
+    def has(self, table: str) -> bool:
+        return self.register.has(table)
+
+    def has_column(self, table: str, column: str) -> bool:
+        return self.register.has_column(table, column)
+
+    def table(self, name: str) -> pl.LazyFrame:
+        return self.register.table(name)
+
+    def require_column(self, table: str, column: str) -> None:
+        if not self.has(table):
+            raise Skipped(f"{table} absent")
+        if not self.has_column(table, column):
+            raise Skipped(f"{table}.{column} absent")
+
+    @cached_property
+    def subjects(self) -> pl.LazyFrame:
+        """One row per subject_id: a duplicated subject's facts come from its first row."""
+        return self.table("subjects").sort(ROW).unique("subject_id", keep="first", maintain_order=True)
+
+    @property
+    def can_tell_erased(self) -> bool:
+        return self.has_column("subjects", "erased_at")
+
+    def note_erased_unknown(self) -> None:
+        if not self.can_tell_erased:
+            self.notes.append("subjects.erased_at absent: no subject could be taken as erased")
+
+    def with_subject(self, frame: pl.LazyFrame, *columns: str, how: str = "left") -> pl.LazyFrame:
+        """Join subject facts (first row) onto rows by subject_id; `how="inner"` drops unknown ones."""
+        facts = self.subjects.select("subject_id", *[pl.col(c).alias(f"subject_{c}") for c in columns])
+        return frame.join(facts, on="subject_id", how=how)  # type: ignore[arg-type]
+
+    # ---- consent state ----------------------------------------------------------------------
+    def consent_events(self, *, with_requests: bool = True) -> pl.LazyFrame:
+        """Every consent event that counts: consents rows, objection requests, the global spread.
+
+        Columns: subject_id, purpose (String), action (String), recorded_at, event_id (null when derived).
+        """
+        schema = {
+            "subject_id": pl.String,
+            "purpose": pl.String,
+            "action": pl.String,
+            "recorded_at": pl.Datetime("us", "UTC"),
+            "event_id": pl.String,
+        }
+        parts = [pl.LazyFrame(schema=schema)]
+        if self.has("consents"):
+            parts.append(
+                self.table("consents").select(
+                    "subject_id",
+                    pl.col("purpose").cast(pl.String),
+                    pl.col("action").cast(pl.String),
+                    "recorded_at",
+                    "event_id",
+                )
+            )
+        if with_requests and self.has("requests"):
+            objections = (
+                self.table("requests")
+                .filter(pl.col("kind") == "objection")
+                .select(
+                    "subject_id",
+                    purpose=pl.lit(list(OBJECTION_REQUEST_PURPOSES), pl.List(pl.String)),
+                    action=pl.lit("object"),
+                    recorded_at="received_at",
+                    event_id=pl.lit(None, pl.String),
+                )
+                .explode("purpose")
+            )
+            parts.append(objections)
+        events = pl.concat(parts, how="vertical")
+        if self.policy.consent.objection_is_global:
+            spread = (
+                events.filter(
+                    (pl.col("action") == "object") & pl.col("purpose").is_in(MARKETING_PURPOSES)
+                )
+                .select(
+                    "subject_id",
+                    purpose=pl.lit(list(MARKETING_PURPOSES), pl.List(pl.String)),
+                    action=pl.lit("object"),
+                    recorded_at="recorded_at",
+                    event_id=pl.lit(None, pl.String),
+                )
+                .explode("purpose")
+            )
+            events = pl.concat([events, spread], how="vertical")
+        return events
+
+    def consent_intervals(self, *, with_requests: bool = True) -> pl.LazyFrame:
+        """Consent state per (subject, purpose) as intervals [valid_from, valid_until) with an action.
+
+        At one instant the stricter action wins: object > withdraw > grant. valid_until null = open.
+        """
+        rank = pl.col("action").replace_strict(_RANK, return_dtype=pl.Int8)
+        return (
+            self.consent_events(with_requests=with_requests)
+            .group_by("subject_id", "purpose", "recorded_at")
+            .agg(rank=rank.max())
+            .sort("subject_id", "purpose", "recorded_at")
+            .select(
+                "subject_id",
+                "purpose",
+                valid_from="recorded_at",
+                valid_until=pl.col("recorded_at").shift(-1).over("subject_id", "purpose"),
+                state=pl.col("rank").replace_strict(_ACTION, return_dtype=pl.String),
+            )
+        )
+
+    def state_at(
+        self,
+        frame: pl.LazyFrame,
+        *,
+        purpose: pl.Expr,
+        at: pl.Expr,
+        name: str = "state",
+        with_requests: bool = True,
+    ) -> pl.LazyFrame:
+        """Add the consent state (grant / withdraw / object, null = none) of `purpose` at instant `at`.
+
+        `frame` must carry the unique `_row` key and `subject_id`.
+        """
+        probe = frame.select(ROW, "subject_id", __purpose=purpose, __at=at)
+        found = (
+            probe.join(
+                self.consent_intervals(with_requests=with_requests),
+                left_on=["subject_id", "__purpose"],
+                right_on=["subject_id", "purpose"],
+            )
+            .filter(_covers(pl.col("__at")))
+            .select(ROW, pl.col("state").alias(name))
+        )
+        return frame.join(found, on=ROW, how="left")
+
+    def objected_at(
+        self, frame: pl.LazyFrame, *, at: pl.Expr, name: str = "objected", with_requests: bool = True
+    ) -> pl.LazyFrame:
+        """Add a Boolean: the subject had objected to marketing at instant `at` (some marketing
+        purpose's state is `object`)."""
+        objections = self.consent_intervals(with_requests=with_requests).filter(
+            pl.col("purpose").is_in(MARKETING_PURPOSES) & (pl.col("state") == "object")
+        )
+        return self._flag_covered(frame, objections, at, name)
+
+    def profiling_objected_at(self, frame: pl.LazyFrame, *, at: pl.Expr, name: str) -> pl.LazyFrame:
+        """Add a Boolean: an `object` event is in force for `profiling` at instant `at`."""
+        objections = self.consent_intervals().filter(
+            (pl.col("purpose") == "profiling") & (pl.col("state") == "object")
+        )
+        return self._flag_covered(frame, objections, at, name)
+
+    def _flag_covered(
+        self, frame: pl.LazyFrame, intervals: pl.LazyFrame, at: pl.Expr, name: str
+    ) -> pl.LazyFrame:
+        hits = (
+            frame.select(ROW, "subject_id", __at=at)
+            .join(intervals, on="subject_id")
+            .filter(_covers(pl.col("__at")))
+            .select(ROW)
+            .unique()
+            .with_columns(pl.lit(True).alias(name))
+        )
+        return frame.join(hits, on=ROW, how="left").with_columns(pl.col(name).fill_null(False))
+
+    # ---- retention facts --------------------------------------------------------------------
+    def relationship_end(self) -> pl.Expr:
+        """Effective relationship end (RULES.md decision list) on a subjects frame; null = active."""
+        ended, last = pl.col("relationship_ended_at"), pl.col("last_activity_at")
+        inactive = pl.coalesce(last, pl.col("created_at")).dt.offset_by(
+            self.policy.retention.inactive_after.offset
+        )
+        return (
+            pl.when(ended.is_not_null())
+            .then(pl.max_horizontal(ended, last))
+            .when(inactive < self.A)
+            .then(inactive)
+        )
+
+    def accounting_hold_until(self, closed: pl.Expr) -> pl.Expr:
+        """31 Dec of (the year in which the financial year containing `closed` ended) + N years."""
+        month, day = self.policy.retention.year_end
+        same_year = (closed.dt.month() < month) | (
+            (closed.dt.month() == month) & (closed.dt.day() <= day)
+        )
+        year_end = closed.dt.year() + pl.when(same_year).then(0).otherwise(1)
+        return pl.date(year_end + self.policy.retention.accounting_years, 12, 31)
+
+    def holds(self, *, kinds: tuple[str, ...] = ("accounting", "credit", "warranty", "request")) -> pl.LazyFrame:
+        """Every legal hold: subject_id, hold (kind), source (contract or request id), until (null = open).
+
+        A hold "until D" still holds on D.
+        """
+        schema = {"subject_id": pl.String, "hold": pl.String, "source": pl.String, "until": pl.Date}
+        parts = [pl.LazyFrame(schema=schema)]
+        if self.has("contracts"):
+            contracts = self.table("contracts")
+            closed = pl.col("closed_at")
+            if "accounting" in kinds:
+                parts.append(
+                    contracts.filter(pl.col("accounting_record")).select(
+                        "subject_id",
+                        hold=pl.lit("accounting"),
+                        source="contract_id",
+                        until=pl.when(closed.is_not_null()).then(self.accounting_hold_until(closed)),
+                    )
+                )
+            if "credit" in kinds:
+                parts.append(
+                    contracts.filter(pl.col("kind").is_in(["financing", "leasing"])).select(
+                        "subject_id", hold=pl.lit("credit"), source="contract_id", until=closed
+                    )
+                )
+            if "warranty" in kinds:
+                parts.append(
+                    contracts.filter(pl.col("kind") == "warranty").select(
+                        "subject_id",
+                        hold=pl.lit("warranty"),
+                        source="contract_id",
+                        until=pl.coalesce(pl.col("ends_at"), closed),
+                    )
+                )
+        if "request" in kinds and self.has("requests"):
+            parts.append(
+                self.table("requests")
+                .filter(pl.col("completed_at").is_null())
+                .select(
+                    "subject_id",
+                    hold=pl.lit("open_request"),
+                    source="request_id",
+                    until=pl.lit(None, pl.Date),
+                )
+            )
+        return pl.concat(parts, how="vertical")
+
+    def subject_holds(self, **kwargs: tuple[str, ...]) -> pl.LazyFrame:
+        """Per subject: whether a hold is open (`hold_open`) and the latest hold end (`hold_until`),
+        with the holds as a list of "kind source until" strings for evidence."""
+        return self.holds(**kwargs).group_by("subject_id").agg(
+            hold_open=pl.col("until").is_null().any(),
+            hold_until=pl.col("until").max(),
+            holds=pl.format(
+                "{} {} {}", "hold", "source", pl.col("until").cast(pl.String).fill_null("open")
+            ).sort(),
+        )
+
+
+def _covers(at: pl.Expr) -> pl.Expr:
+    return (pl.col("valid_from") <= at) & (pl.col("valid_until").is_null() | (at < pl.col("valid_until")))

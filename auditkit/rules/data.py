@@ -1,0 +1,489 @@
+"""DAT — data content and quality (GDPR 5(1)(c)-(d); Data Protection Act 29 §; notice §5)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from auditkit.findings import evidence, findings
+from auditkit.register.schema import DATE, ROW, TABLES, column_category
+from auditkit.rules.context import Context, Skipped
+from auditkit.rules.identifiers import find_hetus, hetu_valid, mask_hetu, vin_valid, ytunnus_valid
+from auditkit.rules.registry import rule
+
+REFERRING_TABLES = ("vehicles", "contracts", "consents", "communications", "disclosures", "requests", "notes")
+# DAT007: the recorded events that cannot lie after A, and those that cannot precede the subject.
+EVENT_COLUMNS = {
+    "subjects": ("created_at", "relationship_ended_at", "last_activity_at", "erased_at"),
+    "vehicles": ("linked_at", "unlinked_at"),
+    "contracts": ("signed_at", "closed_at"),
+    "consents": ("recorded_at",),
+    "communications": ("sent_at",),
+    "disclosures": ("disclosed_at", "deletion_confirmed_at"),
+    "requests": ("received_at", "extension_notified_at", "completed_at"),
+    "notes": ("created_at",),
+}
+AFTER_SUBJECT_COLUMNS = {
+    "vehicles": "linked_at",
+    "contracts": "signed_at",
+    "consents": "recorded_at",
+    "communications": "sent_at",
+    "disclosures": "disclosed_at",
+    "requests": "received_at",
+    "notes": "created_at",
+}
+
+
+@rule(
+    "DAT001",
+    "undeclared-data-category",
+    "Column holding data the notice does not declare",
+    severity="medium",
+    tables=(),
+    what="A loaded column with a value in at least one row whose data category (REGISTER_MODEL.md) "
+    "is not in data_content.categories; or a source column the mapping neither maps, keeps nor "
+    "ignores (unclassified): medium when it holds a value, low when empty. One finding per column, "
+    "named as in the source.",
+    why="The register may hold only the data the notice §5 describes; a column nobody classified is "
+    "data nobody decided to keep.",
+    legal_basis="GDPR Art. 5(1)(c), Art. 13(1)(c)-(e), Art. 30(1)(c); notice §5",
+    example="A 'terveystiedot' (health notes) column in the customer export, mapped to nothing.",
+    fix="Drop the column from the export and the system, or declare its category in the notice and "
+    "map or keep it.",
+)
+def dat001(ctx: Context) -> pl.LazyFrame:
+    declared = set(ctx.policy.data_content.categories)
+    parts = []
+    for table in TABLES:
+        if not ctx.has(table):
+            continue
+        candidates: list[tuple[str, str, str | None, bool]] = []  # column, source, category, unclassified
+        for column in TABLES[table].names:
+            category = column_category(table, column)
+            if category is None or category in declared or not ctx.has_column(table, column):
+                continue
+            source = ctx.register.source_columns.get(table, {}).get(column, column)
+            candidates.append((column, source, category, False))
+        for extra in ctx.register.extra_columns.get(table, ()):
+            if extra.unclassified or extra.category not in declared:
+                candidates.append((extra.name, extra.name, extra.category, extra.unclassified))
+        if not candidates:
+            continue
+        has_value = ctx.table(table).select(
+            [pl.col(c).is_not_null().any().alias(f"c{i}") for i, (c, *_) in enumerate(candidates)]
+        ).unpivot(variable_name="index", value_name="has_value")
+        facts = pl.LazyFrame(
+            {
+                "index": [f"c{i}" for i in range(len(candidates))],
+                "column": [s for _, s, _, _ in candidates],
+                "category": [c for _, _, c, _ in candidates],
+                "unclassified": [u for *_, u in candidates],
+            },
+            schema={"index": pl.String, "column": pl.String, "category": pl.String, "unclassified": pl.Boolean},
+        )
+        rows = facts.join(has_value, on="index").filter(pl.col("has_value") | pl.col("unclassified"))
+        parts.append(
+            findings(
+                rows,
+                table=table,
+                record_id="column",
+                subject_id=None,
+                source_row=None,
+                severity=pl.when(pl.col("unclassified") & ~pl.col("has_value")).then(pl.lit("low")),
+                message=pl.when(pl.col("unclassified"))
+                .then(
+                    pl.format(
+                        "Column {} of {} is neither mapped, kept nor ignored ({}).",
+                        "column",
+                        pl.lit(table),
+                        pl.when(pl.col("has_value")).then(pl.lit("it holds values")).otherwise(pl.lit("empty")),
+                    )
+                )
+                .otherwise(
+                    pl.format(
+                        "Column {} of {} holds {} data, a category the notice does not declare.",
+                        "column",
+                        pl.lit(table),
+                        "category",
+                    )
+                ),
+                evidence=evidence(
+                    category=pl.col("category"),
+                    unclassified=pl.col("unclassified"),
+                    has_value=pl.col("has_value"),
+                    declared_categories=pl.lit(sorted(declared), pl.List(pl.String)),
+                ),
+            )
+        )
+    if not parts:
+        return pl.LazyFrame(schema=_empty_schema())
+    return pl.concat(parts, how="vertical")
+
+
+def _empty_schema() -> dict[str, pl.DataType]:
+    from auditkit.findings import RULE_OUTPUT
+
+    return dict(RULE_OUTPUT)
+
+
+@rule(
+    "DAT002",
+    "identity-code-in-free-text",
+    "Personal identity code written in free text",
+    severity="high",
+    tables=(),
+    optional_tables=("notes", "communications"),
+    what="A valid Finnish personal identity code (shape, date not after A, individual number "
+    "002-999, check character) standing alone in notes.text or communications.body. One finding per "
+    "note or message, listing the codes masked.",
+    why="The identity code may be processed only where the law allows and must not be spread into "
+    "documents needlessly; free text is copied, printed and exported without control.",
+    legal_basis="Data Protection Act 1050/2018 29 §; GDPR Art. 5(1)(c), Art. 87; notice §5",
+    example="A service note 'asiakas 131052-308T soitti' holds an identity code.",
+    fix="Remove the code from the text; train staff; block the pattern at input.",
+)
+def dat002(ctx: Context) -> pl.LazyFrame:
+    parts = []
+    for table, column, key in (("notes", "text", "note_id"), ("communications", "body", "message_id")):
+        if not ctx.has(table):
+            continue
+        if not ctx.has_column(table, column):
+            ctx.partial.append(f"{table}.{column} absent")
+            continue
+        rows = ctx.table(table).with_columns(codes=find_hetus(pl.col(column), ctx.as_of)).filter(
+            pl.col("codes").list.len() > 0
+        )
+        masked = pl.col("codes").list.eval(mask_hetu(pl.element()))
+        date_column = "created_at" if table == "notes" else "sent_at"
+        parts.append(
+            findings(
+                rows,
+                table=table,
+                record_id=key,
+                occurred_at=ctx.local_date(pl.col(date_column)),
+                message=pl.format(
+                    "{} {} contains {} personal identity code(s): {}.",
+                    pl.lit("Note" if table == "notes" else "Message"),
+                    key,
+                    pl.col("codes").list.len(),
+                    masked.list.join(", "),
+                ),
+                evidence=evidence(codes=masked, column=pl.lit(f"{table}.{column}")),
+            )
+        )
+    if not parts:
+        reasons = ctx.partial or ["notes and communications absent"]
+        ctx.partial = []
+        raise Skipped("; ".join(reasons))
+    return pl.concat(parts, how="vertical")
+
+
+@rule(
+    "DAT003",
+    "invalid-identifier",
+    "Identifier that fails its check",
+    severity="low",
+    tables=("subjects",),
+    optional_tables=("vehicles",),
+    what="A personal_id, business_id or VIN that fails its check as written (no trimming, no case "
+    "folding): identity-code shape, date, individual number and check character; business-id shape "
+    "and check digit; a 17-character VIN using only 0-9 and A-Z without I, O, Q. One finding per "
+    "subjects row (every row, duplicates too) and per vehicle.",
+    why="Wrong identifiers link records to the wrong person and make the register inaccurate.",
+    legal_basis="GDPR Art. 5(1)(d); notice §5",
+    example="personal_id '131052-308t' (lower-case check character) or business_id '0984410-4'.",
+    fix="Correct the identifier from a reliable source, or remove it.",
+)
+def dat003(ctx: Context) -> pl.LazyFrame:
+    checks = []
+    for column, valid in (("personal_id", hetu_valid(pl.col("personal_id"), ctx.as_of)),
+                          ("business_id", ytunnus_valid(pl.col("business_id")))):
+        if ctx.has_column("subjects", column):
+            checks.append(pl.when(valid.not_()).then(pl.lit(column)))
+        else:
+            ctx.partial.append(f"subjects.{column} absent")
+    parts = []
+    if checks:
+        failed = pl.concat_list(checks).list.drop_nulls()
+        subjects = ctx.table("subjects").with_columns(failed=failed).filter(pl.col("failed").list.len() > 0)
+        parts.append(
+            findings(
+                subjects,
+                table="subjects",
+                record_id="subject_id",
+                message=pl.format(
+                    "Subject {} has an invalid {}.", "subject_id", pl.col("failed").list.join(" and ")
+                ),
+                evidence=evidence(failed=pl.col("failed")),
+            )
+        )
+    if ctx.has("vehicles"):
+        if ctx.has_column("vehicles", "vin"):
+            vehicles = ctx.table("vehicles").filter(vin_valid(pl.col("vin")).not_().fill_null(False))
+            parts.append(
+                findings(
+                    vehicles,
+                    table="vehicles",
+                    record_id="vehicle_id",
+                    message=pl.format("Vehicle {} has an invalid VIN.", "vehicle_id"),
+                    evidence=evidence(failed=pl.lit(["vin"], pl.List(pl.String))),
+                )
+            )
+        else:
+            ctx.partial.append("vehicles.vin absent")
+    if not parts:
+        reasons, ctx.partial = ctx.partial, []
+        raise Skipped("; ".join(reasons))
+    return pl.concat(parts, how="vertical")
+
+
+@rule(
+    "DAT004",
+    "unknown-subject-reference",
+    "Row referring to a subject the register does not have",
+    severity="medium",
+    tables=("subjects",),
+    optional_tables=REFERRING_TABLES,
+    what="A row of any table whose subject_id is not in subjects (a null subject_id is no "
+    "reference; keys are compared exactly as written). One finding per referring row.",
+    why="Orphan rows are personal data nobody can answer for: they escape erasure, access requests "
+    "and retention.",
+    legal_basis="GDPR Art. 5(1)(d)-(e), Art. 5(2)",
+    example="Messages to subject 'S000123 ' (with a trailing space) when the subject is 'S000123'.",
+    fix="Link the row to the right subject, or delete it.",
+)
+def dat004(ctx: Context) -> pl.LazyFrame:
+    known = ctx.table("subjects").select("subject_id").unique()
+    parts = []
+    for table in REFERRING_TABLES:
+        if not ctx.has(table):
+            continue
+        key = TABLES[table].key
+        rows = ctx.table(table).filter(pl.col("subject_id").is_not_null()).join(
+            known, on="subject_id", how="anti"
+        )
+        parts.append(
+            findings(
+                rows,
+                table=table,
+                record_id=key,
+                message=pl.format(
+                    "{} row {} refers to subject {}, which is not in subjects.",
+                    pl.lit(table),
+                    key,
+                    "subject_id",
+                ),
+                evidence=evidence(subject_id=pl.col("subject_id")),
+            )
+        )
+    if not parts:
+        return pl.LazyFrame(schema=_empty_schema())
+    return pl.concat(parts, how="vertical")
+
+
+def duplicate_person_groups(ctx: Context) -> dict[str, pl.DataFrame]:
+    """DAT005's groups: persons (first row, not erased) linked transitively by one personal_id
+    (trimmed) or e-mail (trimmed, lower-cased). Connected components over a small edge list."""
+    persons = ctx.subjects.filter(pl.col("subject_type") == "person")
+    if ctx.can_tell_erased:
+        persons = persons.filter(pl.col("erased_at").is_null())
+    links = pl.concat(
+        [
+            persons.select("subject_id", link=pl.lit("personal_id:") + pl.col("personal_id").str.strip_chars()),
+            persons.select(
+                "subject_id", link=pl.lit("email:") + pl.col("email").str.strip_chars().str.to_lowercase()
+            ),
+        ]
+    ).filter(pl.col("link").is_not_null() & (pl.col("link").str.len_chars() > 0))
+    shared = (
+        links.filter(pl.col("subject_id").n_unique().over("link") > 1)
+        .unique()
+        .collect()
+    )
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for _, members in shared.group_by("link", maintain_order=True):
+        ids = members["subject_id"].to_list()
+        for other in ids[1:]:
+            a, b = find(ids[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[str]] = {}
+    for node in parent:
+        groups.setdefault(find(node), []).append(node)
+    rows = [
+        {"subject_id": min(members), "members": sorted(members),
+         "links": sorted(set(shared.filter(pl.col("subject_id").is_in(members))["link"].str.split(":").list.first()))}
+        for members in groups.values()
+        if len(members) > 1
+    ]
+    frame = pl.DataFrame(
+        rows, schema={"subject_id": pl.String, "members": pl.List(pl.String), "links": pl.List(pl.String)}
+    )
+    return {"dat005_groups": frame}
+
+
+@rule(
+    "DAT005",
+    "duplicate-person",
+    "Possible duplicate records of one person",
+    severity="medium",
+    tables=("subjects",),
+    what="Persons (not erased) linked by one personal_id (trimmed) or one e-mail (trimmed, "
+    "lower-cased) across several subject_ids, grouped transitively. One finding per group, named by "
+    "its lowest subject_id.",
+    why="A person split over several records escapes objections, erasure and access requests: an "
+    "objection on one record does not stop marketing to the other.",
+    legal_basis="GDPR Art. 5(1)(d), Art. 21(3)",
+    example="S100 and S245 share the e-mail 'matti@example.fi'; S100 objected, S245 is still "
+    "marketed to.",
+    fix="Merge the records, carrying every consent, objection and request over.",
+    prepare=duplicate_person_groups,
+)
+def dat005(ctx: Context) -> pl.LazyFrame:
+    ctx.note_erased_unknown()
+    groups = ctx.eager["dat005_groups"].lazy()
+    rows = groups.join(ctx.subjects.select("subject_id", ROW), on="subject_id", how="left")
+    return findings(
+        rows,
+        table="subjects",
+        record_id="subject_id",
+        source_row=None,
+        message=pl.format(
+            "Subjects {} look like one person (shared {}).",
+            pl.col("members").list.join(", "),
+            pl.col("links").list.join(" and "),
+        ),
+        evidence=evidence(members=pl.col("members"), shared=pl.col("links")),
+    )
+
+
+@rule(
+    "DAT006",
+    "duplicate-key",
+    "Primary key used twice in one table",
+    severity="medium",
+    tables=(),
+    what="A key (subject_id, vehicle_id, contract_id, event_id, message_id, disclosure_id, "
+    "request_id, note_id) that appears more than once in its table, compared exactly. One finding "
+    "per duplicated key and table.",
+    why="Duplicate keys make every later lookup ambiguous: the wrong row may be erased or kept.",
+    legal_basis="GDPR Art. 5(1)(d)",
+    example="Two subjects rows S000044 with different names.",
+    fix="Give each record its own key, merging true duplicates.",
+)
+def dat006(ctx: Context) -> pl.LazyFrame:
+    parts = []
+    for table, spec in TABLES.items():
+        if not ctx.has(table):
+            continue
+        key = spec.key
+        rows = (
+            ctx.table(table)
+            .group_by(key)
+            .agg(
+                count=pl.len(),
+                first_row=pl.col(ROW).min(),
+                first_subject=pl.col("subject_id").sort_by(ROW).first(),
+            )
+            .filter(pl.col("count") > 1)
+        )
+        parts.append(
+            findings(
+                rows,
+                table=table,
+                record_id=key,
+                subject_id="first_subject",
+                source_row="first_row",
+                message=pl.format("Key {} appears {} times in {}.", key, "count", pl.lit(table)),
+                evidence=evidence(count=pl.col("count")),
+            )
+        )
+    return pl.concat(parts, how="vertical")
+
+
+@rule(
+    "DAT007",
+    "impossible-date",
+    "Date that cannot be right",
+    severity="low",
+    tables=(),
+    optional_tables=("subjects",),
+    what="A recorded event dated after A (planned dates such as contracts.ends_at excepted), or an "
+    "event whose local date is more than one day before its subject's created_at. One finding per "
+    "row, listing the columns.",
+    why="Impossible dates break every deadline computed from them: retention, consent state and "
+    "request deadlines.",
+    legal_basis="GDPR Art. 5(1)(d)",
+    example="A consent recorded on 2031-01-01, or a contract signed ten years before the customer "
+    "was created.",
+    fix="Correct the date from the source system; check the export's date format.",
+)
+def dat007(ctx: Context) -> pl.LazyFrame:
+    parts = []
+    for table, columns in EVENT_COLUMNS.items():
+        if not ctx.has(table):
+            continue
+        spec = TABLES[table]
+        frame = ctx.table(table)
+
+        def local(column: str) -> pl.Expr:
+            expr = pl.col(column)
+            return expr if spec.column(column).kind == DATE else ctx.local_date(expr)
+
+        flags = [pl.when(local(c) > ctx.A).then(pl.lit(f"{c} after as-of")) for c in columns]
+        if table in AFTER_SUBJECT_COLUMNS and ctx.has("subjects"):
+            column = AFTER_SUBJECT_COLUMNS[table]
+            frame = ctx.with_subject(frame, "created_at")
+            flags.append(
+                pl.when(local(column) < pl.col("subject_created_at").dt.offset_by("-1d")).then(
+                    pl.lit(f"{column} before subject created")
+                )
+            )
+        frame = frame.with_columns(problems=pl.concat_list(flags).list.drop_nulls()).filter(
+            pl.col("problems").list.len() > 0
+        )
+        first = pl.col(columns[0])
+        parts.append(
+            findings(
+                frame,
+                table=table,
+                record_id=spec.key,
+                subject_id="subject_id",
+                occurred_at=None,
+                message=pl.format(
+                    "{} row {} has an impossible date: {}.",
+                    pl.lit(table),
+                    spec.key,
+                    pl.col("problems").list.join(", "),
+                ),
+                evidence=evidence(problems=pl.col("problems")),
+            )
+            if first is not None
+            else None
+        )
+    return pl.concat([p for p in parts if p is not None], how="vertical")
+
+
+def future_values(ctx: Context) -> int:
+    """How many recorded event values lie after A (the run warns about them)."""
+    total = 0
+    plans = []
+    for table, columns in EVENT_COLUMNS.items():
+        if not ctx.has(table):
+            continue
+        spec = TABLES[table]
+        exprs = []
+        for column in columns:
+            expr = pl.col(column)
+            local = expr if spec.column(column).kind == DATE else ctx.local_date(expr)
+            exprs.append((local > ctx.A).sum().alias(column))
+        plans.append(ctx.table(table).select(pl.sum_horizontal(exprs).alias("n")))
+    for frame in pl.collect_all(plans):
+        total += int(frame["n"][0] or 0)
+    return total
