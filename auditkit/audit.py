@@ -110,7 +110,10 @@ class AuditResult:
         }
 
     def to_json(self, *, timings: bool = False) -> str:
-        return json.dumps(self.to_dict(timings=timings), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+        return (
+            json.dumps(self.to_dict(timings=timings), ensure_ascii=False, indent=2, sort_keys=False)
+            + "\n"
+        )
 
     def write_json(self, path: str | Path, *, timings: bool = False) -> None:
         Path(path).write_text(self.to_json(timings=timings), encoding="utf-8")

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from auditkit import __version__
-from auditkit.errors import AuditkitError
-from auditkit.policy import Policy, load_policy
+from auditkit.audit import AuditResult, run_audit
+from auditkit.errors import AuditkitError, UsageError
+from auditkit.findings import AREAS
+from auditkit.policy import FAIL_ON, SEVERITIES, Policy, load_policy
 from auditkit.register.loader import DEFAULT_TIMEZONE, Register, load_register
+from auditkit.rules import RULES, find_rule
 
 
 class ExitCode(IntEnum):
@@ -99,8 +105,19 @@ def validate(path: PathArg, policy: PolicyOpt = None, mapping: MappingOpt = None
         for column in unclassified:
             state = "holds values" if column.has_value else "empty"
             out.print(f"  {column.table}.{column.name} ({state})")
-    missing = [t for t in ("vehicles", "contracts", "consents", "communications",
-                           "disclosures", "requests", "notes") if not register.has(t)]
+    missing = [
+        t
+        for t in (
+            "vehicles",
+            "contracts",
+            "consents",
+            "communications",
+            "disclosures",
+            "requests",
+            "notes",
+        )
+        if not register.has(t)
+    ]
     if missing:
         out.print(f"Tables not present (rules needing them will be skipped): {', '.join(missing)}")
     clock = register.clock_changes
@@ -110,8 +127,174 @@ def validate(path: PathArg, policy: PolicyOpt = None, mapping: MappingOpt = None
             f"instant, {clock['nonexistent']} non-existent one(s) read with the offset before the gap"
         )
     if loaded is not None:
-        out.print(f"Policy {loaded.path}: {loaded.register_info.name} (sha256 {loaded.sha256[:12]})")
+        out.print(
+            f"Policy {loaded.path}: {loaded.register_info.name} (sha256 {loaded.sha256[:12]})"
+        )
     out.print("[green]OK[/green]: the register loads.")
+
+
+def _as_of(value: str | None, policy: Policy) -> date:
+    """--as-of, or today in the policy's time zone (the only place auditkit reads the clock)."""
+    if value is None:
+        return datetime.now(ZoneInfo(policy.timezone)).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError("--as-of is not a date", value=value, expected="YYYY-MM-DD") from exc
+
+
+def _codes(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+
+
+@app.command()
+def check(
+    path: PathArg,
+    policy: PolicyOpt = None,
+    mapping: MappingOpt = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Audit date YYYY-MM-DD (default: today).")
+    ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Rules to run: ALL, an area (CON), codes or names."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Rules to leave out (same forms).")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="Output format: text or json.")
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the output to this file.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at or above: critical, high, medium, low, never "
+            "(default: the policy's check.fail_on, else high).",
+        ),
+    ] = None,
+    profile: Annotated[
+        bool, typer.Option("--profile", help="Time each rule (collected one by one).")
+    ] = False,
+) -> None:
+    """Audit the register; exit 0 clean, 1 findings at or above the threshold, 2 error."""
+    if output_format not in ("text", "json"):
+        raise UsageError("unknown --format", value=output_format, expected="text or json")
+    loaded, register = resolve_inputs(path, policy, mapping, policy_required=True)
+    assert loaded is not None
+    threshold = fail_on or loaded.check.fail_on
+    if threshold not in FAIL_ON:
+        raise UsageError("unknown --fail-on", value=threshold, expected=", ".join(FAIL_ON))
+    result = run_audit(
+        register,
+        loaded,
+        _as_of(as_of, loaded),
+        select=_codes(select),
+        ignore=_codes(ignore),
+        profile=profile,
+    )
+    if output_format == "json":
+        text = result.to_json(timings=profile)
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    else:
+        console = Console(file=output.open("w", encoding="utf-8")) if output else out
+        _print_summary(console, result, threshold, profile)
+    raise typer.Exit(_exit_code(result, threshold))
+
+
+def _exit_code(result: AuditResult, threshold: str) -> int:
+    if threshold == "never" or result.findings.is_empty():
+        return ExitCode.OK
+    limit = SEVERITIES.index(threshold)
+    worst = min(SEVERITIES.index(s) for s in result.findings["severity"].cast(str).unique())
+    return ExitCode.FINDINGS if worst <= limit else ExitCode.OK
+
+
+def _print_summary(console: Console, result: AuditResult, threshold: str, profile: bool) -> None:
+    run = result.run
+    console.print(
+        f"[bold]{run['register']}[/bold] ({run['controller']}) as of {run['as_of']}: "
+        f"{result.findings.height:,} finding(s) from {len(result.rules_run)} rules"
+    )
+    counts = {
+        (row["area"], row["severity"]): row["len"]
+        for row in result.counts().with_columns(pl.col("area", "severity").cast(str)).to_dicts()
+    }
+    table = Table(title="Findings by area and severity")
+    table.add_column("area")
+    for severity in SEVERITIES:
+        table.add_column(severity, justify="right", style=SEVERITY_STYLE[severity])
+    table.add_column("total", justify="right")
+    for area in AREAS:
+        row = [counts.get((area, s), 0) for s in SEVERITIES]
+        table.add_row(area, *[str(n) if n else "·" for n in row], str(sum(row)))
+    console.print(table)
+    by_rule = result.by_rule().with_columns(pl.col("severity").cast(str))
+    if by_rule.height:
+        rules = Table(title="Findings by rule")
+        for heading in ("rule", "severity", "findings", "title"):
+            rules.add_column(heading, justify="right" if heading == "findings" else "left")
+        for row in by_rule.sort("len", descending=True).to_dicts():
+            rules.add_row(row["rule"], row["severity"], f"{row['len']:,}", RULES[row["rule"]].title)
+        console.print(rules)
+        top = Table(title="Top findings (most severe first)", show_lines=False)
+        for heading in ("severity", "rule", "record", "message"):
+            top.add_column(heading, overflow="fold")
+        for row in result.findings.head(10).with_columns(pl.col("severity").cast(str)).to_dicts():
+            top.add_row(
+                f"[{SEVERITY_STYLE[row['severity']]}]{row['severity']}[/]",
+                row["rule"],
+                f"{row['table']}/{escape(row['record_id'] or '')}",
+                escape(row["message"] or ""),
+            )
+        console.print(top)
+    for skip in result.skipped:
+        kind = "ran in part" if skip.get("partial") else "skipped"
+        console.print(f"[dim]{skip['rule']} {kind}: {skip['reason']}[/dim]")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
+    if profile:
+        timing = Table(title="Rule times (collected one by one)")
+        timing.add_column("rule")
+        timing.add_column("seconds", justify="right")
+        for code, status in result.statuses.items():
+            if status.seconds is not None:
+                timing.add_row(code, f"{status.seconds:.3f}")
+        console.print(timing)
+    code = _exit_code(result, threshold)
+    verdict = "[red]FAIL[/red]" if code else "[green]PASS[/green]"
+    console.print(f"{verdict}: threshold --fail-on {threshold}")
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List the rule catalogue."""
+    table = Table(title="auditkit rules")
+    for heading in ("code", "name", "area", "severity", "title"):
+        table.add_column(heading)
+    for code, rule_ in sorted(RULES.items()):
+        table.add_row(code, rule_.name, rule_.area, rule_.severity, rule_.title)
+    out.print(table)
+
+
+@app.command()
+def explain(code: Annotated[str, typer.Argument(help="A rule code (CON002) or name.")]) -> None:
+    """Print a rule's documentation."""
+    rule_ = find_rule(code)
+    if rule_ is None:
+        raise UsageError(f"no rule {code!r}", hint="`auditkit rules` lists the codes and names")
+    sys.stdout.write(rule_.explain())
 
 
 def main() -> None:
@@ -119,5 +302,6 @@ def main() -> None:
     try:
         app()  # standalone: usage errors exit 2 with click's message
     except AuditkitError as exc:
-        err.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+        # NOTE: soft_wrap keeps the message's own lines: no wrapping at the terminal width.
+        err.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(ExitCode.ERROR)

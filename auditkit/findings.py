@@ -95,7 +95,9 @@ def empty_findings() -> pl.DataFrame:
     return pl.DataFrame(schema=FINDINGS_SCHEMA)
 
 
-def finding_ids(rules: list[str], tables: list[str], records: list[str | None], key: bytes | None = None) -> list[str]:
+def finding_ids(
+    rules: list[str], tables: list[str], records: list[str | None], key: bytes | None = None
+) -> list[str]:
     """Stable ids: the first 16 hex digits of SHA-256 of `RULE|table|record_id` (keyed HMAC when
     pseudonymised); repeats of one id get `#2`, `#3`... in the order given (file order)."""
     seen: Counter[str] = Counter()

@@ -17,7 +17,13 @@ if TYPE_CHECKING:
 
     from auditkit.rules.context import Context
 
-PREFIX_AREA = {"RET": "retention", "CON": "consent", "DIS": "disclosure", "DSR": "requests", "DAT": "data"}
+PREFIX_AREA = {
+    "RET": "retention",
+    "CON": "consent",
+    "DIS": "disclosure",
+    "DSR": "requests",
+    "DAT": "data",
+}
 
 
 @dataclass(frozen=True)
@@ -139,15 +145,21 @@ def validate_selectors(selectors: Iterable[str]) -> None:
         )
 
 
-def select_rules(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Rule]:
+def select_rules(
+    select: Iterable[str] | None = None, ignore: Iterable[str] | None = None
+) -> list[Rule]:
     """The rules to run: the more specific selector wins; at equal specificity `ignore` wins."""
     select = list(select) if select else ["ALL"]
     ignore = list(ignore or [])
     validate_selectors([*select, *ignore])
     chosen = []
     for rule_ in RULES.values():
-        best_select = max((s for t in select if (s := _specificity(t, rule_)) is not None), default=None)
-        best_ignore = max((s for t in ignore if (s := _specificity(t, rule_)) is not None), default=None)
+        best_select = max(
+            (s for t in select if (s := _specificity(t, rule_)) is not None), default=None
+        )
+        best_ignore = max(
+            (s for t in ignore if (s := _specificity(t, rule_)) is not None), default=None
+        )
         if best_select is None:
             continue
         if best_ignore is not None and best_ignore >= best_select:
