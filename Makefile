@@ -17,6 +17,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/auditkit validate sample_data/allomeera
+	$(BIN)/auditkit check sample_data/allomeera --as-of 2026-06-30 --fail-on never
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
