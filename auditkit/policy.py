@@ -1,7 +1,8 @@
 """The policy file (POLICY.md): the privacy notice as validated, typed data.
 
-Loaded with `tomllib` into pydantic models. Unknown keys are errors (a typo must not silently weaken an
-audit), durations are ISO 8601 with years, months, weeks and days only, and the file's SHA-256 is kept.
+Loaded with `tomllib` into pydantic models. Unknown keys are errors (a typo must not silently weaken
+an audit), durations are ISO 8601 with years, months, weeks and days only, and the file's SHA-256 is
+kept.
 """
 
 from __future__ import annotations
@@ -73,7 +74,12 @@ class Duration:
     def __str__(self) -> str:
         text = "P" + "".join(
             f"{n}{unit}"
-            for n, unit in ((self.years, "Y"), (self.months, "M"), (self.weeks, "W"), (self.days, "D"))
+            for n, unit in (
+                (self.years, "Y"),
+                (self.months, "M"),
+                (self.weeks, "W"),
+                (self.days, "D"),
+            )
             if n
         )
         return text if text != "P" else "P0D"
@@ -83,12 +89,19 @@ def _duration(value: Any) -> Duration | None:
     if value is None or isinstance(value, Duration):
         return value
     if not isinstance(value, str):
-        raise ValueError("expected an ISO 8601 duration string such as \"P3Y\"")
+        raise ValueError('expected an ISO 8601 duration string such as "P3Y"')
     value = value.strip()
     return Duration.parse(value) if value else None
 
 
-DurationField = Annotated[Duration, BeforeValidator(_duration), PlainSerializer(str)]
+def _required_duration(value: Any) -> Duration:
+    duration = _duration(value)
+    if duration is None:
+        raise ValueError('a duration is required here (e.g. "P3Y"); an empty string means unset')
+    return duration
+
+
+DurationField = Annotated[Duration, BeforeValidator(_required_duration), PlainSerializer(str)]
 OptionalDuration = Annotated[Duration | None, BeforeValidator(_duration), PlainSerializer(str)]
 ContractKind = Literal[
     "sale", "purchase", "financing", "leasing", "service", "warranty", "offer", "test_drive"
@@ -212,19 +225,21 @@ class Disclosures(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Disclosures:
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for index, recipient in enumerate(self.recipients):
             if recipient.category in seen:
                 raise ValueError(
-                    f"recipient category {recipient.category!r} is declared twice "
-                    f"(disclosures.recipients[{index}])"
+                    f"recipient category {recipient.category!r} is declared twice: "
+                    f"disclosures.recipients[{seen[recipient.category]}] and "
+                    f"disclosures.recipients[{index}]"
                 )
-            seen.add(recipient.category)
+            seen[recipient.category] = index
             for purpose in recipient.purposes:
                 if purpose in self.prohibited_purposes:
                     raise ValueError(
-                        f"purpose {purpose!r} of recipient category {recipient.category!r} is also "
-                        "in disclosures.prohibited_purposes"
+                        f"purpose {purpose!r} is both declared for recipient category "
+                        f"{recipient.category!r} (disclosures.recipients[{index}].purposes) and "
+                        "prohibited (disclosures.prohibited_purposes)"
                     )
         return self
 
@@ -265,11 +280,16 @@ def parse_policy(text: str, *, path: str | None = None, sha256: str = "") -> Pol
         raise PolicyError(f"not a valid TOML file: {exc}", file=where) from exc
     for reserved in ("sha256", "path"):
         if reserved in data:
-            raise PolicyError(f"unknown key {reserved!r}", file=where)
+            raise PolicyError(f"unknown key {reserved!r}", file=where, hint=_KEYS_HINT)
     try:
         return Policy.model_validate({**data, "sha256": sha256, "path": path})
     except ValidationError as exc:
-        raise PolicyError(_describe(exc), file=where) from exc
+        message = _describe(exc)
+        hint = _KEYS_HINT if message.startswith("unknown key") else None
+        raise PolicyError(message, file=where, hint=hint) from exc
+
+
+_KEYS_HINT = "check the spelling: the policy keys are listed in POLICY.md"
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -289,7 +309,13 @@ def load_policy(path: str | Path) -> Policy:
 def _describe(exc: ValidationError) -> str:
     error = exc.errors()[0]
     where = ""
-    for part in error["loc"]:
+    loc = error["loc"]
+    if loc and loc[-1] == "[key]":  # a dict key that is not allowed, e.g. retention.records.<kind>
+        where = ".".join(str(p) for p in loc[:-1])
+        parent, key = where.rsplit(".", 1)
+        expected = error["msg"].removeprefix("Input should be ")
+        return f"{parent}: unknown key {key!r} (expected {expected})"
+    for part in loc:
         where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
     if error["type"] == "extra_forbidden":
         return f"unknown key {where!r}"

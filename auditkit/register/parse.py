@@ -1,7 +1,7 @@
 """Polars expressions that turn source text into canonical types.
 
-Each parser takes the raw column expression and returns the typed expression; a value that is not null
-in the source but null after parsing is a load error (the loader checks this for every column).
+Each parser takes the raw column expression and returns the typed expression; a value that is not
+null in the source but null after parsing is a load error (the loader checks this for every column).
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ _FI = (
     r"^(\d{1,2})\.(\d{1,2})\.(\d{4})"
     r"(?:[ T]+(?:klo\s*)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,9}))?)?)?$"
 )
+_PART_NAMES = ("year", "month", "day", "hour", "minute", "second", "fraction", "offset")
+# The times a custom `date_format` may be followed by.
+_TIMES = ("", " %H:%M:%S", " %H:%M", " %H.%M.%S", " %H.%M")
 
 
 def blank_to_null(expr: pl.Expr) -> pl.Expr:
@@ -28,8 +31,10 @@ def blank_to_null(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr.str.strip_chars().str.len_chars() > 0).then(expr)
 
 
-def _parts(text: pl.Expr) -> dict[str, pl.Expr]:
+def _parts(text: pl.Expr, finnish: bool = True) -> dict[str, pl.Expr]:
     iso = text.str.extract_groups(_ISO)
+    if not finnish:
+        return {name: iso.struct[i] for i, name in enumerate(_PART_NAMES)}
     fi = text.str.extract_groups(_FI)
     parts = {
         "year": pl.coalesce(iso.struct[0], fi.struct[2]),
@@ -42,6 +47,13 @@ def _parts(text: pl.Expr) -> dict[str, pl.Expr]:
         "offset": iso.struct[7],
     }
     return parts
+
+
+def _custom(text: pl.Expr, date_format: str) -> pl.Expr:
+    """A naive Datetime in the mapping's `date_format`, optionally followed by a time."""
+    return pl.coalesce(
+        text.str.to_datetime(date_format + time, strict=False, time_unit="us") for time in _TIMES
+    )
 
 
 def _naive(parts: dict[str, pl.Expr]) -> pl.Expr:
@@ -65,18 +77,16 @@ def _naive(parts: dict[str, pl.Expr]) -> pl.Expr:
 
 
 def parse_date(text: pl.Expr, date_format: str = "auto") -> pl.Expr:
-    """A Date from ISO or Finnish text (a time part, if any, is dropped)."""
-    text = text.str.strip_chars()
-    if date_format != "auto":
-        return text.str.to_datetime(date_format, strict=False).dt.date()
-    return _naive(_parts(text)).dt.date()
+    """A Date from ISO or Finnish text, or the mapping's `date_format` (a time part is dropped)."""
+    return naive_datetime(text, date_format)[0].dt.date()
 
 
 def localize(naive: pl.Expr, timezone: str) -> pl.Expr:
     """Naive local wall time → UTC instant, as RULES.md "Local dates" says.
 
     NOTE: an ambiguous time (the autumn change) is the earlier instant; a time that does not exist
-    (the spring gap) is read with the UTC offset in force just before the gap (03:30 → 04:30 summer time).
+    (the spring gap) is read with the UTC offset in force just before the gap (03:30 → 04:30 summer
+    time).
     """
     earliest = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
     day_before = naive - pl.duration(days=1)
@@ -106,13 +116,13 @@ def parse_datetime(text: pl.Expr, timezone: str, date_format: str = "auto") -> p
 
 
 def naive_datetime(text: pl.Expr, date_format: str = "auto") -> tuple[pl.Expr, pl.Expr]:
-    """The naive wall time and the explicit UTC offset in minutes (null when the text has none)."""
+    """The naive wall time and the explicit UTC offset in minutes (null when the text has none).
+
+    With a `date_format` other than "auto", values in that format (optionally followed by a time)
+    are read first; ISO values (unambiguous) are still accepted.
+    """
     text = text.str.strip_chars()
-    if date_format != "auto":
-        return text.str.to_datetime(date_format, strict=False, time_unit="us"), pl.lit(
-            None, pl.Int64
-        )
-    parts = _parts(text)
+    parts = _parts(text, finnish=date_format == "auto")
     offset = parts["offset"]
     sign = pl.when(offset.str.starts_with("-")).then(-1).otherwise(1)
     digits = offset.str.replace_all(r"[^0-9]", "")
@@ -128,7 +138,10 @@ def naive_datetime(text: pl.Expr, date_format: str = "auto") -> tuple[pl.Expr, p
             )
         )
     )
-    return _naive(parts), minutes
+    if date_format == "auto":
+        return _naive(parts), minutes
+    custom = _custom(text, date_format)
+    return pl.coalesce(custom, _naive(parts)), pl.when(custom.is_null()).then(minutes)
 
 
 def parse_float(text: pl.Expr, decimal_comma: bool | str) -> pl.Expr:
@@ -160,8 +173,10 @@ def parse_bool(text: pl.Expr) -> pl.Expr:
 
 def split_list(text: pl.Expr) -> pl.Expr:
     """`a; b,c` → ["a", "b", "c"]: split on `;` and `,`, trimmed, empty parts dropped."""
-    return text.str.replace_all(",", ";", literal=True).str.split(";").list.eval(
-        pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0)
+    return (
+        text.str.replace_all(",", ";", literal=True)
+        .str.split(";")
+        .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0))
     )
 
 

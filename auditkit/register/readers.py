@@ -1,12 +1,13 @@
 """Readers per source format: CSV (sniffed separator and encoding), xlsx (fastexcel), Parquet.
 
-Each reader returns the file's columns as written (no renaming, no typing) plus its audit-trail facts.
-Files are opened read-only and never modified.
+Each reader returns the file's columns as written (no renaming, no typing) plus its audit-trail
+facts. Files are opened read-only and never modified.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
 SEPARATORS = (";", ",", "\t", "|")
 _CHUNK = 1 << 20
+_REEXPORT = "export the table again as CSV, xlsx or Parquet with a header row"
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,17 @@ def _read_csv(path: Path, table: str, options: SourceOptions) -> RawTable:
     sha, size, is_utf8, has_nul = _scan_bytes(path)
     where = {"file": str(path), "table": table}
     if size == 0:
-        raise LoadError("the file is empty", expected="a header line and rows", **where)
+        raise LoadError(
+            "the file is empty", expected="a header line and rows", hint=_REEXPORT, **where
+        )
+    raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise LoadError(
+            "unreadable encoding: the file is UTF-16",
+            expected="UTF-8, UTF-8 with BOM or Windows-1252",
+            hint='save the export as UTF-8 (in Excel: "CSV UTF-8")',
+            **where,
+        )
     if has_nul:
         raise LoadError(
             "the file is not text (it contains NUL bytes)",
@@ -98,13 +110,14 @@ def _read_csv(path: Path, table: str, options: SourceOptions) -> RawTable:
             hint="export the table as CSV, xlsx or Parquet",
             **where,
         )
-    raw = path.read_bytes()
     encoding = _encoding(raw, is_utf8, options.encoding, path, table)
     text = raw.decode(encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
-        raise LoadError("the file is empty", expected="a header line and rows", **where)
+        raise LoadError(
+            "the file is empty", expected="a header line and rows", hint=_REEXPORT, **where
+        )
     separator = _separator(text, options.separator)
     try:
         frame = pl.read_csv(
@@ -115,9 +128,15 @@ def _read_csv(path: Path, table: str, options: SourceOptions) -> RawTable:
             raise_if_empty=True,
         )
     except pl.exceptions.PolarsError as exc:
+        row, line = _first_ragged_row(text, separator)
         raise LoadError(
-            f"cannot read the CSV: {str(exc).splitlines()[0]}",
+            "cannot read the CSV: a row has more fields than the header"
+            if row is not None
+            else f"cannot read the CSV: {str(exc).splitlines()[0]}",
+            row=row,
+            value=line,
             expected=f"rows with the same number of {separator!r}-separated fields as the header",
+            hint="quote values that contain the separator, or set `separator` in the mapping",
             **where,
         ) from exc
     return RawTable(
@@ -133,11 +152,13 @@ def _encoding(raw: bytes, is_utf8: bool, wanted: str, path: Path, table: str) ->
         try:
             raw.decode(wanted)
         except UnicodeDecodeError as exc:
-            raise LoadError(
+            raise _undecodable(
                 f"the file is not valid {wanted} (byte {exc.start})",
-                file=str(path),
-                table=table,
-                hint="set encoding = \"auto\" in the mapping's [source] to detect it",
+                raw,
+                exc.start,
+                path,
+                table,
+                hint='set encoding = "auto" in the mapping to detect it',
             ) from exc
         return wanted
     if is_utf8:
@@ -145,13 +166,43 @@ def _encoding(raw: bytes, is_utf8: bool, wanted: str, path: Path, table: str) ->
     try:
         raw.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise LoadError(
+        raise _undecodable(
             f"unreadable encoding: neither UTF-8 nor Windows-1252 (byte {exc.start})",
-            file=str(path),
-            table=table,
-            expected="UTF-8, UTF-8 with BOM or Windows-1252",
+            raw,
+            exc.start,
+            path,
+            table,
+            hint="save the export as UTF-8, or set `encoding` in the mapping",
         ) from exc
     return "cp1252"
+
+
+def _undecodable(
+    message: str, raw: bytes, start: int, path: Path, table: str, hint: str
+) -> LoadError:
+    """An encoding error naming the line (row) and the line's text with the bad byte escaped."""
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    line_end = raw.find(b"\n", start)
+    line = raw[line_start : line_end if line_end >= 0 else len(raw)].rstrip(b"\r")
+    return LoadError(
+        message,
+        file=str(path),
+        table=table,
+        row=raw.count(b"\n", 0, start) + 1,
+        value=line[:120].decode("utf-8", errors="replace"),
+        expected="UTF-8, UTF-8 with BOM or Windows-1252",
+        hint=hint,
+    )
+
+
+def _first_ragged_row(text: str, separator: str) -> tuple[int | None, str | None]:
+    """The line number and text of the first record with more fields than the header."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    header = next(reader, [])
+    for record in reader:
+        if len(record) > len(header):
+            return reader.line_num, separator.join(record)[:120]
+    return None, None
 
 
 def _separator(text: str, wanted: str) -> str:
@@ -179,12 +230,15 @@ def _read_excel(path: Path, table: str, sheet: str | None) -> RawTable:
     sha, size = file_digest(path)
     where = {"file": str(path), "table": table}
     if size == 0:
-        raise LoadError("the file is empty", **where)
+        raise LoadError("the file is empty", expected="an xlsx workbook", hint=_REEXPORT, **where)
     try:
         reader = fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own error types
         raise LoadError(
-            f"not a readable xlsx workbook: {str(exc).splitlines()[0]}", **where
+            f"not a readable xlsx workbook: {str(exc).splitlines()[0]}",
+            expected="an .xlsx workbook saved by Excel or LibreOffice",
+            hint=_REEXPORT,
+            **where,
         ) from exc
     names = reader.sheet_names
     if sheet is None:
@@ -197,11 +251,15 @@ def _read_excel(path: Path, table: str, sheet: str | None) -> RawTable:
             **where,
         )
     try:
-        frame = reader.load_sheet_by_name(sheet).to_polars()
+        # NOTE: every row is sampled for the column types: a text cell after the first 1,000
+        # numeric ones must make the column text, not a silent null.
+        frame = reader.load_sheet_by_name(sheet, schema_sample_rows=None).to_polars()
     except Exception as exc:
-        raise LoadError(f"cannot read sheet {sheet!r}: {exc}", **where) from exc
+        raise LoadError(f"cannot read sheet {sheet!r}: {exc}", hint=_REEXPORT, **where) from exc
     if frame.width == 0:
-        raise LoadError(f"sheet {sheet!r} is empty", expected="a header row and rows", **where)
+        raise LoadError(
+            f"sheet {sheet!r} is empty", expected="a header row and rows", hint=_REEXPORT, **where
+        )
     return RawTable(
         frame, SourceFile(str(path), table, "xlsx", size, sha, frame.height, sheet=sheet)
     )
@@ -213,7 +271,11 @@ def _read_parquet(path: Path, table: str) -> RawTable:
         frame = pl.read_parquet(path)
     except pl.exceptions.PolarsError as exc:
         raise LoadError(
-            f"not a readable Parquet file: {str(exc).splitlines()[0]}", file=str(path), table=table
+            f"not a readable Parquet file: {str(exc).splitlines()[0]}",
+            file=str(path),
+            table=table,
+            expected="a Parquet file",
+            hint=_REEXPORT,
         ) from exc
     return RawTable(
         frame, SourceFile(str(path), table, "parquet", size, sha, frame.height), first_row=1
