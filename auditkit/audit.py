@@ -225,14 +225,18 @@ def _collect(
     if not profile:
         try:
             return pl.collect_all([plans[c] for c in codes])
-        except Exception:  # re-collect one by one to name the rule that failed
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # NOTE: Polars panics are BaseException; re-collect to name the rule
             pass
     frames = []
     for code in codes:
         started = time.perf_counter()
         try:
             frames.append(plans[code].collect())
-        except Exception as exc:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
             raise RuleError(f"rule {code} failed: {str(exc).splitlines()[0]}") from exc
         statuses[code].seconds = time.perf_counter() - started
     return frames

@@ -125,7 +125,7 @@ def load_register(
         raw = read_source(file, name, mapping.options(name), sheet)
         loaded = _TableLoader(raw, spec, mapping.tables.get(name), mapping.options(name), timezone)
         frame = loaded.load()
-        tables[name] = frame.lazy()
+        tables[name] = frame.rechunk().lazy()  # NOTE: one chunk per column: faster, and avoids a Polars 2.1 panic in pl.format over filtered multi-chunk strings
         absent[name] = loaded.absent
         extras[name] = loaded.extras
         names[name] = {target: source for source, target in loaded.renames.items()}
