@@ -124,7 +124,8 @@ def validate(path: PathArg, policy: PolicyOpt = None, mapping: MappingOpt = None
     if clock["ambiguous"] or clock["nonexistent"]:
         out.print(
             f"Clock changes: {clock['ambiguous']} ambiguous local time(s) read as the earlier "
-            f"instant, {clock['nonexistent']} non-existent one(s) read with the offset before the gap"
+            f"instant, {clock['nonexistent']} non-existent one(s) read with the offset before the "
+            "gap"
         )
     if loaded is not None:
         out.print(

@@ -251,6 +251,19 @@ class Check(_Strict):
     fail_on: Literal["critical", "high", "medium", "low", "never"] = "high"
     severity: dict[str, Literal["critical", "high", "medium", "low"]] = Field(default_factory=dict)
 
+    @field_validator("severity")
+    @classmethod
+    def _known_codes(cls, severity: dict[str, str]) -> dict[str, str]:
+        # NOTE: imported here: the rules import this module. A typo (CON04) must not be ignored.
+        from auditkit.rules import RULES
+
+        for code in severity:
+            if code not in RULES:
+                raise ValueError(
+                    f"unknown rule code {code!r} (e.g. CON004; `auditkit rules` lists them)"
+                )
+        return severity
+
 
 class Policy(_Strict):
     # NOTE: `register` would shadow ABC's `register` on the model; the TOML key stays `register`.
