@@ -33,7 +33,9 @@ def deletion_calendar(ctx: Context) -> pl.DataFrame:
                 table=pl.lit("subjects"),
                 record_id="subject_id",
                 subject_id="subject_id",
-                reason=pl.format("retention after relationship end {} (RET001)", "end"),
+                reason=pl.when(pl.col("deadline") > pl.col("base"))
+                .then(pl.format("last legal hold ends (RET001; relationship ended {})", "end"))
+                .otherwise(pl.format("retention after relationship end {} (RET001)", "end")),
             )
         )
     if ctx.has("contracts"):

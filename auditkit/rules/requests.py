@@ -14,6 +14,11 @@ from auditkit.rules.registry import rule
 def request_deadlines(ctx: Context) -> pl.LazyFrame:
     """Requests with local dates and deadlines: `one_month` (rolled forward), `deadline` (three
     months as one step when the extension was notified on or before the one-month deadline)."""
+    if not ctx.has_column("requests", "extension_notified_at"):
+        ctx.notes.append(
+            "requests.extension_notified_at absent: no extension can be shown, every deadline is "
+            "the one-month deadline"
+        )
     requests = ctx.table("requests")
     local = ctx.local_date
     received, extended = pl.col("received_on"), pl.col("extended_on")
@@ -59,12 +64,15 @@ _DOC = dict(
     "Open data-subject request past its deadline",
     severity="high",
     tables=("requests",),
+    columns=(("requests", "completed_at"),),
     what="An open request (no completed_at) whose deadline has passed at A. Deadline: the local "
-    "receipt date + 1 calendar month (same day number, clamped to the month's end), rolled forward "
-    "past weekends and Finnish holidays; + 3 months as one step when an extension was notified on or "
-    "before the one-month deadline.",
-    example="An access request received 2026-05-06: due 2026-06-08 (6 June is a Saturday); still open "
-    "at A = 2026-06-30, 22 days overdue.",
+    "receipt date + 1 calendar month (same day number, clamped to the month's end), rolled "
+    "forward past weekends and Finnish holidays; + 3 months as one step when an extension was "
+    "notified on or before the one-month deadline. Every kind and outcome is judged. Skipped "
+    "without requests.completed_at (no request could be told open); without extension_notified_at "
+    "every deadline is the one-month deadline, and the run notes it.",
+    example="An access request received 2026-05-06: due 2026-06-08 (6 June is a Saturday); still "
+    "open at A = 2026-06-30, 22 days overdue.",
     fix="Answer the request now; fix the intake so requests reach someone with a deadline.",
     **_DOC,
 )
@@ -98,7 +106,9 @@ def dsr001(ctx: Context) -> pl.LazyFrame:
     "Data-subject request completed after its deadline",
     severity="medium",
     tables=("requests",),
-    what="A request completed (on a local date) after its deadline (see DSR001).",
+    columns=(("requests", "completed_at"),),
+    what="A request of any kind or outcome (refusals too, Art. 12(4)) completed, on a local date, "
+    "after its deadline (see DSR001). days_overdue = completion date - deadline.",
     example="A rectification received 2026-01-31 is due 2026-03-02 (28 Feb is a Saturday); "
     "completed 2026-03-04, 2 days late.",
     fix="Find where the request waited; set up deadline tracking.",
@@ -133,11 +143,13 @@ def dsr002(ctx: Context) -> pl.LazyFrame:
     "Deadline extended without notice within the first month",
     severity="medium",
     tables=("requests",),
+    columns=(("requests", "completed_at"),),
     what="An extension notified after the one-month deadline; or, with no extension, a request "
-    "completed after the one-month deadline. Not for requests completed on or before the one-month "
-    "deadline.",
-    example="A request received 2026-02-02, answered 2026-04-20 with no extension notice: DSR002 and "
-    "DSR003 (two separate failures).",
+    "completed after the one-month deadline. Not for requests completed on or before the "
+    "one-month deadline. occurred_at is the late notice (else the completion); due_at the "
+    "one-month deadline.",
+    example="A request received 2026-02-02, answered 2026-04-20 with no extension notice: DSR002 "
+    "and DSR003 (two separate failures).",
     fix="Notify the person of an extension, with reasons, within the first month.",
     **_DOC,
 )
@@ -145,7 +157,9 @@ def dsr003(ctx: Context) -> pl.LazyFrame:
     frame = request_deadlines(ctx)
     on_time = pl.col("completed_on").is_not_null() & (pl.col("completed_on") <= pl.col("one_month"))
     late_notice = pl.col("extended_on") > pl.col("one_month")
-    no_notice_late = pl.col("extended_on").is_null() & (pl.col("completed_on") > pl.col("one_month"))
+    no_notice_late = pl.col("extended_on").is_null() & (
+        pl.col("completed_on") > pl.col("one_month")
+    )
     frame = frame.filter(~on_time & (late_notice | no_notice_late).fill_null(False))
     occurred = pl.coalesce(pl.col("extended_on"), pl.col("completed_on"))
     return findings(
@@ -175,21 +189,26 @@ def dsr003(ctx: Context) -> pl.LazyFrame:
     "Objection request that never reached the marketing systems",
     severity="medium",
     tables=("requests", "consents"),
-    what="An objection request (any outcome) with no consents `object` event for a marketing purpose "
-    "of that subject recorded from the receipt date to that date + requests.objection_propagation_days "
-    "(local dates), and no such objection already in force at received_at. Judged once the window's "
-    "last day is before A.",
+    what="An objection request (any outcome) with no consents `object` event for a marketing "
+    "purpose of that subject recorded from the receipt date to that date + "
+    "requests.objection_propagation_days (local dates), and no such objection already in force at "
+    "received_at (consent state from the consents rows with the global spread; objection requests "
+    "never count as propagation). A withdrawal, or an objection to profiling or market research "
+    "only, is not propagation. Judged once the window's last day is before A.",
     why="An objection must stop marketing at once; if the marketing systems never learn of it, "
     "messages keep going out.",
     legal_basis="GDPR Art. 21(3), Art. 12(2); notice §11",
     example="An objection e-mailed 2026-03-02 with no prohibition in the consent register by "
     "2026-03-09.",
-    fix="Record the objection as a prohibition in the consent register for every marketing purpose.",
+    fix="Record the objection as a prohibition in the consent register for every marketing "
+    "purpose.",
 )
 def dsr004(ctx: Context) -> pl.LazyFrame:
     days = ctx.policy.requests.objection_propagation_days
-    requests = ctx.table("requests").filter(pl.col("kind") == "objection").with_columns(
-        received_on=ctx.local_date(pl.col("received_at"))
+    requests = (
+        ctx.table("requests")
+        .filter(pl.col("kind") == "objection")
+        .with_columns(received_on=ctx.local_date(pl.col("received_at")))
     )
     requests = requests.with_columns(window_end=pl.col("received_on").dt.offset_by(f"{days}d"))
     objections = (
@@ -244,16 +263,22 @@ def dsr004(ctx: Context) -> pl.LazyFrame:
     severity="high",
     tables=("requests", "subjects"),
     optional_tables=("contracts",),
-    columns=(("subjects", "erased_at"),),
-    what="An erasure request completed as fulfilled — or partially fulfilled while no accounting, "
-    "credit or warranty hold holds the subject at A — whose subject is not erased.",
-    why="A request reported as carried out must be carried out; only a legal hold justifies keeping "
-    "data.",
+    columns=(("subjects", "erased_at"), ("requests", "completed_at"), ("requests", "outcome")),
+    what="An erasure request completed as fulfilled (whatever holds exist: a hold would make it "
+    "partial) — or partially fulfilled while no accounting, credit or warranty hold holds the "
+    "subject at A (an open request is no such hold; a hold until D holds on D) — whose subject "
+    "(first row) is not erased. Requests of unknown subjects are skipped. Skipped without "
+    "subjects.erased_at, requests.completed_at or requests.outcome.",
+    why="A request reported as carried out must be carried out; only a legal hold justifies "
+    "keeping data.",
     legal_basis="GDPR Art. 17, Art. 12(3); notice §8",
-    example="Erasure request R7 marked fulfilled on 2025-11-03; subject S44 still has no erased_at.",
+    example="Erasure request R7 marked fulfilled on 2025-11-03; subject S44 still has no "
+    "erased_at.",
     fix="Erase the subject (keeping only what a hold needs) and set erased_at.",
 )
 def dsr005(ctx: Context) -> pl.LazyFrame:
+    if not ctx.has("contracts"):
+        ctx.notes.append("contracts absent: no accounting, credit or warranty hold known")
     holds = (
         ctx.holds(kinds=("accounting", "credit", "warranty"))
         .filter(pl.col("until").is_null() | (pl.col("until") >= ctx.A))

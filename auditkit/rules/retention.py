@@ -9,7 +9,27 @@ from auditkit.register.schema import ROW
 from auditkit.rules.context import Context
 from auditkit.rules.registry import rule
 
-RESIDUAL_SUBJECT_COLUMNS = ("first_name", "last_name", "email", "phone", "street_address", "personal_id")
+RESIDUAL_SUBJECT_COLUMNS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street_address",
+    "personal_id",
+)
+
+
+def note_absent(ctx: Context, absent: dict[str, str]) -> None:
+    """Note each optional table or column (`table` or `table.column`) the rule could not use."""
+    for name, consequence in absent.items():
+        table, _, column = name.partition(".")
+        missing = (
+            not ctx.has(table)
+            if not column
+            else ctx.has(table) and not ctx.has_column(table, column)
+        )
+        if missing:
+            ctx.notes.append(f"{name} absent: {consequence}")
 
 
 def subject_deadlines(ctx: Context) -> pl.LazyFrame:
@@ -28,8 +48,10 @@ def subject_deadlines(ctx: Context) -> pl.LazyFrame:
     base = pl.col("end").dt.offset_by(retention.after_relationship.offset)
     objected = pl.col("objected_marketing") | pl.col("objected_profiling")
     if retention.marketing_extension is not None:
-        base = pl.when(objected).then(base).otherwise(
-            base.dt.offset_by(retention.marketing_extension.offset)
+        base = (
+            pl.when(objected)
+            .then(base)
+            .otherwise(base.dt.offset_by(retention.marketing_extension.offset))
         )
     hold_open = pl.col("hold_open").fill_null(False)
     return subjects.with_columns(
@@ -49,48 +71,65 @@ def subject_deadlines(ctx: Context) -> pl.LazyFrame:
     severity="high",
     tables=("subjects",),
     optional_tables=("contracts", "consents", "requests"),
-    what="A subject, not erased, whose retention deadline has passed: the effective relationship end "
-    "+ retention.after_relationship (+ retention.marketing_extension unless the person objected to "
-    "marketing or profiling), or the end of the latest legal hold when that is later. An open hold "
-    "(open contract, unpaid credit, open request) means no deadline yet.",
+    what="A subject, not erased, whose retention deadline has passed: the effective relationship "
+    "end + retention.after_relationship, then + retention.marketing_extension unless at A the "
+    "person objected to marketing or has an objection in force for profiling (objection requests "
+    "count; a later grant restores only the purpose it names), or the end of the latest legal "
+    "hold when that is later. An open hold (open bookkeeping contract, open credit, open warranty "
+    "without an end, open request) means no deadline yet. Runs without erased_at (judging every "
+    "subject) and notes each optional table or column it could not use.",
     why="Personal data may be kept only as long as the purpose needs it (storage limitation). The "
     "notice §9 promises deletion once the relationship and the legal obligations end.",
     legal_basis="GDPR Art. 5(1)(e), Art. 17; Accounting Act 1336/1997 2:10 §; notice §8-9",
-    example="Relationship ended 2021-03-31, P3Y + P2Y, no objection, no hold → deadline 2026-03-31; "
-    "at A = 2026-06-30 the subject is 91 days overdue.",
+    example="Relationship ended 2021-03-31, P3Y + P2Y, no objection, no hold → deadline "
+    "2026-03-31; at A = 2026-06-30 the subject is 91 days overdue.",
     fix="Erase or anonymise the subject (keep only what a hold requires), or record the hold or "
     "activity that justifies keeping it.",
 )
 def ret001(ctx: Context) -> pl.LazyFrame:
     ctx.note_erased_unknown()
-    if not ctx.has("consents"):
-        ctx.notes.append("consents absent: objections known only from objection requests")
+    note_absent(
+        ctx,
+        {
+            "subjects.relationship_ended_at": "every relationship end is taken from inactivity",
+            "subjects.last_activity_at": "a customer who came back cannot be seen",
+            "contracts": "no accounting, credit or warranty hold known",
+            "contracts.closed_at": "contracts are taken as open (warranties count to ends_at)",
+            "consents": "objections known only from objection requests",
+            "requests": "no open-request hold or objection request known",
+        },
+    )
     overdue = subject_deadlines(ctx).filter(pl.col("deadline") < ctx.A)
     extension = ctx.policy.retention.marketing_extension
+    days = (ctx.A - pl.col("deadline")).dt.total_days()
+    held_longer = pl.col("hold_until").is_not_null() & (pl.col("hold_until") > pl.col("base"))
     return findings(
         overdue,
         table="subjects",
         record_id="subject_id",
         occurred_at=pl.col("deadline").dt.offset_by("1d"),
         due_at=pl.col("deadline"),
-        days_overdue=(ctx.A - pl.col("deadline")).dt.total_days(),
+        days_overdue=days,
         message=pl.format(
-            "Subject {} is kept {} days past its retention deadline {} (relationship ended {}).",
+            "Subject {} is kept {} days past its retention deadline {} ({}).",
             "subject_id",
-            (ctx.A - pl.col("deadline")).dt.total_days(),
+            days,
             "deadline",
-            "end",
+            pl.when(held_longer)
+            .then(pl.format("relationship ended {}; last legal hold ended {}", "end", "hold_until"))
+            .otherwise(pl.format("relationship ended {}", "end")),
         ),
         evidence=evidence(
             relationship_end=pl.col("end").cast(pl.String),
             after_relationship=pl.lit(str(ctx.policy.retention.after_relationship)),
-            marketing_extension=pl.when(~pl.col("objected"))
-            .then(pl.lit(str(extension) if extension else None, pl.String)),
+            marketing_extension=pl.when(~pl.col("objected")).then(
+                pl.lit(str(extension) if extension else None, pl.String)
+            ),
             objected=pl.col("objected"),
             retention_end=pl.col("base").cast(pl.String),
-            holds=pl.col("holds"),
+            holds=pl.col("holds").fill_null(pl.lit([], pl.List(pl.String))),
             deadline=pl.col("deadline").cast(pl.String),
-            days_overdue=(ctx.A - pl.col("deadline")).dt.total_days(),
+            days_overdue=days,
         ),
     )
 
@@ -104,7 +143,11 @@ def contract_deadlines(ctx: Context) -> pl.LazyFrame:
     by_kind = pl.lit(None, pl.Date)
     for kind, duration in records.items():
         if duration is not None:
-            by_kind = pl.when(pl.col("kind") == kind).then(start.dt.offset_by(duration.offset)).otherwise(by_kind)
+            by_kind = (
+                pl.when(pl.col("kind") == kind)
+                .then(start.dt.offset_by(duration.offset))
+                .otherwise(by_kind)
+            )
     deadline = (
         pl.when(pl.col("accounting_record"))
         .then(pl.when(closed.is_not_null()).then(ctx.accounting_hold_until(closed)))
@@ -141,14 +184,22 @@ def contract_deadlines(ctx: Context) -> pl.LazyFrame:
     "ended; other rows (offers, test drives, warranties...) once (the later of closed_at and "
     "ends_at, else signed_at) + retention.records.<kind>. Kinds with no entry are not checked; "
     "nothing is due while the subject has an open request.",
-    why="Each record may be kept only for its own purpose: an offer or a test drive does not justify "
-    "keeping data for years; bookkeeping material only for the statutory time.",
+    why="Each record may be kept only for its own purpose: an offer or a test drive does not "
+    "justify keeping data for years; bookkeeping material only for the statutory time.",
     legal_basis="GDPR Art. 5(1)(e); Accounting Act 1336/1997 2:10 §; notice §8-9",
     example="A test drive signed 2025-01-10, closed the same day, retention.records.test_drive = "
     "P6M → due 2025-07-10; at A = 2026-06-30 it is overdue.",
     fix="Delete or anonymise the record, or correct its dates or kind if they are wrong.",
 )
 def ret002(ctx: Context) -> pl.LazyFrame:
+    note_absent(
+        ctx,
+        {
+            "contracts.closed_at": "bookkeeping rows are taken as open; others count from ends_at "
+            "or signed_at",
+            "requests": "no open-request hold known",
+        },
+    )
     overdue = contract_deadlines(ctx).filter(
         (pl.col("deadline") < ctx.A) & ~pl.col("held_by_request")
     )
@@ -185,51 +236,63 @@ def ret002(ctx: Context) -> pl.LazyFrame:
     "Personal identity code kept without a need",
     severity="medium",
     tables=("subjects", "contracts"),
-    what="A subject, not erased, holds a personal_id (valid or not) while no contract of a kind in "
-    "personal_id.needed_for is open or still under its accounting or credit hold at A.",
+    columns=(("subjects", "personal_id"),),
+    what="A subject, not erased, holds a personal_id (valid or not) while no contract of a kind "
+    "in personal_id.needed_for is open or still under its accounting or credit hold at A (a hold "
+    "until D still holds on D). Skipped when subjects.personal_id is absent. Evidence: needed_for "
+    "and the subject's contracts of those kinds whose need has ended.",
     why="The identity code may be processed only where needed to identify a person reliably, e.g. "
     "for credit; otherwise it must not be kept (data minimisation).",
     legal_basis="Data Protection Act 1050/2018 29 §; GDPR Art. 5(1)(c); notice §5",
-    example="A customer bought a car for cash in 2015 (no financing): the identity code typed in at "
-    "the sale has no need behind it.",
+    example="A customer bought a car for cash in 2015 (no financing): the identity code typed in "
+    "at the sale has no need behind it.",
     fix="Remove the identity code from the subject, or record the credit contract that needs it.",
 )
 def ret003(ctx: Context) -> pl.LazyFrame:
     ctx.note_erased_unknown()
     needed_for = list(ctx.policy.personal_id.needed_for)
     closed = pl.col("closed_at")
-    accounting_end = pl.when(pl.col("accounting_record") & closed.is_not_null()).then(
-        ctx.accounting_hold_until(closed)
-    )
+    accounting_end = pl.when(pl.col("accounting_record")).then(ctx.accounting_hold_until(closed))
     credit_end = pl.when(pl.col("kind").is_in(["financing", "leasing"])).then(closed)
-    needing = (
+    # NOTE: null need_until on a closed contract = neither hold applies: the need ended at closing.
+    contracts = (
         ctx.table("contracts")
         .filter(pl.col("kind").is_in(needed_for))
-        .filter(
-            closed.is_null()
-            | (accounting_end.fill_null(pl.date(1, 1, 1)) >= ctx.A)
-            | (credit_end.fill_null(pl.date(1, 1, 1)) >= ctx.A)
-        )
-        .select("subject_id")
-        .unique()
-        .with_columns(needed=pl.lit(True))
+        .with_columns(need_until=pl.max_horizontal(accounting_end, credit_end))
+        .with_columns(needs=closed.is_null() | (pl.col("need_until") >= ctx.A).fill_null(False))
+    )
+    per_subject = contracts.group_by("subject_id").agg(
+        needed=pl.col("needs").any(),
+        ended=pl.format(
+            "{} {} closed {}{}",
+            "contract_id",
+            pl.col("kind").cast(pl.String),
+            closed.cast(pl.String),
+            pl.when(pl.col("need_until").is_not_null())
+            .then(pl.format(", held to {}", pl.col("need_until").cast(pl.String)))
+            .otherwise(pl.lit("")),
+        ).sort(),
     )
     subjects = ctx.subjects.filter(pl.col("personal_id").is_not_null())
     if ctx.can_tell_erased:
         subjects = subjects.filter(pl.col("erased_at").is_null())
-    breaching = subjects.join(needing, on="subject_id", how="left").filter(pl.col("needed").is_null())
+    breaching = subjects.join(per_subject, on="subject_id", how="left").filter(
+        ~pl.col("needed").fill_null(False)
+    )
+    kinds = " or ".join(needed_for) or "(no kind declared)"
     return findings(
         breaching,
         table="subjects",
         record_id="subject_id",
         message=pl.format(
-            "Subject {} has a personal identity code but no {} contract needs it.",
+            "Subject {} has a personal identity code but no {} contract that is open or still "
+            "under its accounting or credit hold needs it.",
             "subject_id",
-            pl.lit(" or ".join(needed_for) or "(none declared)"),
+            pl.lit(kinds),
         ),
         evidence=evidence(
             needed_for=pl.lit(needed_for, pl.List(pl.String)),
-            contracts_needing=pl.lit(0),
+            ended_contracts=pl.col("ended").fill_null(pl.lit([], pl.List(pl.String))),
         ),
     )
 
@@ -251,8 +314,8 @@ def ret003(ctx: Context) -> pl.LazyFrame:
     legal_basis="GDPR Art. 17, Art. 5(1)(e); notice §8",
     example="Subject S12 was erased 2025-05-02 but its 14 marketing messages are still in "
     "communications.",
-    fix="Delete the residual rows and clear the listed columns; check the erasure procedure covers "
-    "every system the export comes from.",
+    fix="Delete the residual rows and clear the listed columns; check the erasure procedure "
+    "covers every system the export comes from.",
 )
 def ret004(ctx: Context) -> pl.LazyFrame:
     erased = ctx.subjects.filter(pl.col("erased_at").is_not_null())
@@ -278,7 +341,11 @@ def ret004(ctx: Context) -> pl.LazyFrame:
             ),
         )
     ]
-    for table, key in (("vehicles", "vehicle_id"), ("communications", "message_id"), ("notes", "note_id")):
+    for table, key in (
+        ("vehicles", "vehicle_id"),
+        ("communications", "message_id"),
+        ("notes", "note_id"),
+    ):
         if not ctx.has(table):
             continue
         rows = (
@@ -299,7 +366,10 @@ def ret004(ctx: Context) -> pl.LazyFrame:
                 record_id="subject_id",
                 source_row="first_row",
                 message=pl.format(
-                    "Erased subject {} still has {} row(s) in {}.", "subject_id", "rows", pl.lit(table)
+                    "Erased subject {} still has {} row(s) in {}.",
+                    "subject_id",
+                    "rows",
+                    pl.lit(table),
                 ),
                 evidence=evidence(
                     erased_at=pl.col("erased_at").cast(pl.String),
