@@ -298,6 +298,11 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code (CON002) or na
     sys.stdout.write(rule_.explain())
 
 
+from auditkit.commands import register_all  # noqa: E402 - the app must exist first
+
+register_all(app)
+
+
 def main() -> None:
     """Entry point: user errors are rendered in one or two lines with exit code 2."""
     try:
