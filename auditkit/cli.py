@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from datetime import date, datetime
 from enum import IntEnum
@@ -9,18 +10,22 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import click
 import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperCommand
 
 from auditkit import __version__
 from auditkit.audit import AuditResult, run_audit
+from auditkit.ci import COUNTING, NEVER_BASELINED, CiResult, apply_ci, load_baseline, load_waivers
 from auditkit.errors import AuditkitError, UsageError
 from auditkit.findings import AREAS
 from auditkit.policy import FAIL_ON, SEVERITIES, Policy, load_policy
 from auditkit.register.loader import DEFAULT_TIMEZONE, Register, load_register
+from auditkit.report.formats import pair_outputs, render, waiver_problem, write_private
 from auditkit.rules import RULES, find_rule
 
 
@@ -153,8 +158,25 @@ def _codes(values: list[str] | None) -> list[str] | None:
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 
 
-@app.command()
+class _OrderedCommand(TyperCommand):
+    """A command that keeps the order of its options on the command line (in `ctx.meta`), so that
+    `check` can pair each --format with the --output that follows it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            ctx.meta[OPTION_ORDER] = [param.name for param in order]
+        except click.ClickException:
+            pass  # the real parse below reports it
+        return super().parse_args(ctx, args)
+
+
+OPTION_ORDER = "auditkit.option_order"
+
+
+@app.command(cls=_OrderedCommand)
 def check(
+    ctx: typer.Context,
     path: PathArg,
     policy: PolicyOpt = None,
     mapping: MappingOpt = None,
@@ -169,31 +191,65 @@ def check(
         list[str] | None, typer.Option("--ignore", help="Rules to leave out (same forms).")
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="Output format: text or json.")
-    ] = "text",
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="Output format: text (default), json, junit, sarif, github. Repeat it, each "
+            "followed by its --output, to write several; one format may go to stdout.",
+        ),
+    ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", help="Write the output to this file.")
+        list[Path] | None,
+        typer.Option("--output", help="Write the preceding --format to this file (mode 0600)."),
     ] = None,
     fail_on: Annotated[
         str | None,
         typer.Option(
             "--fail-on",
-            help="Exit 1 when a finding is at or above: critical, high, medium, low, never "
-            "(default: the policy's check.fail_on, else high).",
+            help="Exit 1 when a finding that counts is at or above: critical, high, medium, low, "
+            "never (default: the policy's check.fail_on, else high).",
+        ),
+    ] = None,
+    waivers: Annotated[
+        Path | None,
+        typer.Option(
+            "--waivers",
+            help="Waiver file (TOML waiver entries; default: waivers.toml next to the policy "
+            "when present).",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="JSON result of an earlier run: its findings are baselined and do not fail the "
+            "run (except CON002, DIS003, DIS005, DIS007, DAT002).",
         ),
     ] = None,
     profile: Annotated[
         bool, typer.Option("--profile", help="Time each rule (collected one by one).")
     ] = False,
 ) -> None:
-    """Audit the register; exit 0 clean, 1 findings at or above the threshold, 2 error."""
-    if output_format not in ("text", "json"):
-        raise UsageError("unknown --format", value=output_format, expected="text or json")
+    """Audit the register; exit 0 clean, 1 counting findings at or above the threshold, 2 error."""
+    order = [
+        "format" if name == "output_format" else name for name in ctx.meta.get(OPTION_ORDER, [])
+    ]
+    outputs = pair_outputs(order, output_format or [], output or [])
     loaded, register = resolve_inputs(path, policy, mapping, policy_required=True)
     assert loaded is not None
     threshold = fail_on or loaded.check.fail_on
     if threshold not in FAIL_ON:
         raise UsageError("unknown --fail-on", value=threshold, expected=", ".join(FAIL_ON))
+    if waivers is None and loaded.path is not None:
+        beside = Path(loaded.path).parent / "waivers.toml"
+        waivers = beside if beside.is_file() else None
+    waiver_file = load_waivers(waivers) if waivers is not None else None
+    baseline_file = load_baseline(baseline) if baseline is not None else None
+    _refuse_overwriting_inputs(
+        [o for _, o in outputs if o is not None],
+        [s.path for s in register.sources]
+        + [p for p in (loaded.path, register.mapping_path, waivers, baseline) if p is not None],
+    )
     result = run_audit(
         register,
         loaded,
@@ -202,35 +258,63 @@ def check(
         ignore=_codes(ignore),
         profile=profile,
     )
-    if output_format == "json":
-        text = result.to_json(timings=profile)
-        if output is not None:
-            output.write_text(text, encoding="utf-8")
+    ci = apply_ci(
+        result,
+        waivers=waiver_file,
+        baseline=baseline_file,
+        severity_overrides=dict(loaded.check.severity),
+    )
+    to_stdout = None
+    for fmt, target in outputs:
+        if target is None:
+            to_stdout = fmt
+        elif fmt == "text":
+            buffer = io.StringIO()
+            _print_summary(Console(file=buffer, width=100), ci, threshold, profile)
+            write_private(target, buffer.getvalue())
         else:
-            sys.stdout.write(text)
-    else:
-        console = Console(file=output.open("w", encoding="utf-8")) if output else out
-        _print_summary(console, result, threshold, profile)
-    raise typer.Exit(_exit_code(result, threshold))
+            write_private(target, render(fmt, ci, threshold, timings=profile))
+    if to_stdout == "text":
+        _print_summary(out, ci, threshold, profile)
+    elif to_stdout is not None:
+        sys.stdout.write(render(to_stdout, ci, threshold, timings=profile))
+    raise typer.Exit(_exit_code(ci, threshold))
 
 
-def _exit_code(result: AuditResult, threshold: str) -> int:
-    if threshold == "never" or result.findings.is_empty():
-        return ExitCode.OK
-    limit = SEVERITIES.index(threshold)
-    worst = min(SEVERITIES.index(s) for s in result.findings["severity"].cast(str).unique())
-    return ExitCode.FINDINGS if worst <= limit else ExitCode.OK
+def _refuse_overwriting_inputs(outputs: list[Path], inputs: list[str | Path]) -> None:
+    """An input file is never written: not even when --output names it."""
+    protected = {Path(p).resolve() for p in inputs}
+    for target in outputs:
+        if Path(target).resolve() in protected:
+            raise UsageError(
+                "--output names an input file, which auditkit never overwrites",
+                value=str(target),
+            )
 
 
-def _print_summary(console: Console, result: AuditResult, threshold: str, profile: bool) -> None:
-    run = result.run
+def _as_ci(result: AuditResult | CiResult) -> CiResult:
+    return result if isinstance(result, CiResult) else apply_ci(result)
+
+
+def _exit_code(result: AuditResult | CiResult, threshold: str) -> int:
+    """1 when a finding that counts (status new or unbaselinable) is at or above the threshold."""
+    return ExitCode.FINDINGS if _as_ci(result).failing(threshold).height else ExitCode.OK
+
+
+def _print_summary(
+    console: Console, result: AuditResult | CiResult, threshold: str, profile: bool
+) -> None:
+    ci = _as_ci(result)
+    audit = ci.result
+    run = audit.run
     console.print(
-        f"[bold]{run['register']}[/bold] ({run['controller']}) as of {run['as_of']}: "
-        f"{result.findings.height:,} finding(s) from {len(result.rules_run)} rules"
+        f"[bold]{escape(str(run['register']))}[/bold] ({escape(str(run['controller']))}) as of "
+        f"{run['as_of']}: {audit.findings.height:,} finding(s) from {len(audit.rules_run)} rules",
+        soft_wrap=True,
     )
     counts = {
         (row["area"], row["severity"]): row["len"]
-        for row in result.counts().with_columns(pl.col("area", "severity").cast(str)).to_dicts()
+        for row in audit.counts().with_columns(pl.col("area", "severity").cast(str)).to_dicts()
     }
     table = Table(title="Findings by area and severity")
     table.add_column("area")
@@ -241,7 +325,7 @@ def _print_summary(console: Console, result: AuditResult, threshold: str, profil
         row = [counts.get((area, s), 0) for s in SEVERITIES]
         table.add_row(area, *[str(n) if n else "·" for n in row], str(sum(row)))
     console.print(table)
-    by_rule = result.by_rule().with_columns(pl.col("severity").cast(str))
+    by_rule = audit.by_rule().with_columns(pl.col("severity").cast(str))
     if by_rule.height:
         rules = Table(title="Findings by rule")
         for heading in ("rule", "severity", "findings", "title"):
@@ -249,33 +333,80 @@ def _print_summary(console: Console, result: AuditResult, threshold: str, profil
         for row in by_rule.sort("len", descending=True).to_dicts():
             rules.add_row(row["rule"], row["severity"], f"{row['len']:,}", RULES[row["rule"]].title)
         console.print(rules)
-        top = Table(title="Top findings (most severe first)", show_lines=False)
-        for heading in ("severity", "rule", "record", "message"):
-            top.add_column(heading, overflow="fold")
-        for row in result.findings.head(10).with_columns(pl.col("severity").cast(str)).to_dicts():
-            top.add_row(
-                f"[{SEVERITY_STYLE[row['severity']]}]{row['severity']}[/]",
-                row["rule"],
-                f"{row['table']}/{escape(row['record_id'] or '')}",
-                escape(row["message"] or ""),
-            )
-        console.print(top)
-    for skip in result.skipped:
+        _print_top(console, ci)
+    if ci.tracked:
+        _print_tracking(console, ci)
+    for skip in audit.skipped:
         kind = "ran in part" if skip.get("partial") else "skipped"
-        console.print(f"[dim]{skip['rule']} {kind}: {skip['reason']}[/dim]")
-    for warning in result.warnings:
-        console.print(f"[yellow]warning[/yellow]: {escape(warning)}")
+        console.print(
+            f"[dim]{skip['rule']} {kind}: {escape(str(skip['reason']))}[/dim]", soft_wrap=True
+        )
+    for warning in audit.warnings:
+        console.print(f"[yellow]warning[/yellow]: {escape(warning)}", soft_wrap=True)
     if profile:
         timing = Table(title="Rule times (collected one by one)")
         timing.add_column("rule")
         timing.add_column("seconds", justify="right")
-        for code, status in result.statuses.items():
+        for code, status in audit.statuses.items():
             if status.seconds is not None:
                 timing.add_row(code, f"{status.seconds:.3f}")
         console.print(timing)
-    code = _exit_code(result, threshold)
-    verdict = "[red]FAIL[/red]" if code else "[green]PASS[/green]"
-    console.print(f"{verdict}: threshold --fail-on {threshold}")
+    failing = ci.failing(threshold).height
+    verdict = "[red]FAIL[/red]" if failing else "[green]PASS[/green]"
+    console.print(
+        f"{verdict}: {failing:,} finding(s) fail the threshold --fail-on {threshold}",
+        soft_wrap=True,
+    )
+
+
+def _print_top(console: Console, ci: CiResult) -> None:
+    """The ten most severe findings, those that count first."""
+    findings = ci.findings.with_columns(
+        _counts=pl.col("status").is_in(COUNTING), _order=pl.int_range(pl.len())
+    ).sort(["_counts", "_order"], descending=[True, False])
+    top = Table(title="Top findings (most severe first)", show_lines=False)
+    headings = ["severity", "rule", "record", "message"]
+    if ci.tracked:
+        headings.insert(0, "status")
+    for heading in headings:
+        top.add_column(heading, overflow="fold")
+    for row in findings.head(10).with_columns(pl.col("severity", "status").cast(str)).to_dicts():
+        cells = [
+            f"[{SEVERITY_STYLE[row['severity']]}]{row['severity']}[/]",
+            row["rule"],
+            f"{row['table']}/{escape(row['record_id'] or '')}",
+            escape(row["message"] or ""),
+        ]
+        if ci.tracked:
+            cells.insert(0, row["status"])
+        top.add_row(*cells)
+    console.print(top)
+
+
+def _print_tracking(console: Console, ci: CiResult) -> None:
+    """What the baseline and the waivers did, and the waivers that need attention."""
+    counts = ci.status_counts()
+    if ci.baseline is not None:
+        console.print(
+            f"Baseline {escape(ci.baseline.path)} ({len(ci.baseline.finding_ids):,} finding(s), "
+            f"as of {ci.baseline.as_of or '?'}): {counts['baselined']:,} baselined, "
+            f"{counts['new']:,} new, {counts['unbaselinable']:,} in it but never baselined "
+            f"({', '.join(NEVER_BASELINED)})",
+            soft_wrap=True,
+        )
+    if ci.waivers is not None:
+        states = [s.state for s in ci.waiver_states]
+        console.print(
+            f"Waivers {escape(ci.waivers.path)} ({len(ci.waivers.entries)} entries): "
+            f"{counts['waived']:,} finding(s) waived, {states.count('expired')} waiver(s) expired, "
+            f"{states.count('stale')} stale",
+            soft_wrap=True,
+        )
+    for state in ci.problems():
+        console.print(
+            f"[yellow]waiver {state.state}[/yellow]: {escape(waiver_problem(state))}",
+            soft_wrap=True,
+        )
 
 
 @app.command("rules")
