@@ -27,6 +27,7 @@ lab: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check auditkit tests
+	$(BIN)/python -m auditkit.docs --check
 	$(BIN)/ruff format --check auditkit tests
 
 clean:

@@ -10,7 +10,7 @@ import codecs
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import polars as pl
@@ -50,13 +50,34 @@ class RawTable:
     first_row: int = 2
 
 
-def read_source(path: Path, table: str, options: SourceOptions, sheet: str | None) -> RawTable:
+@dataclass(frozen=True)
+class Digest:
+    """What one read of a file's bytes tells: SHA-256, size, valid UTF-8, NUL bytes."""
+
+    sha256: str
+    size: int
+    utf8: bool
+    nul: bool
+
+
+def digest(path: Path) -> Digest:
+    """Read the file once: its SHA-256 and size, whether it is UTF-8, whether it has NUL bytes."""
+    return Digest(*_scan_bytes(path))
+
+
+def read_source(
+    path: Path,
+    table: str,
+    options: SourceOptions,
+    sheet: str | None,
+    scanned: Digest | None = None,
+) -> RawTable:
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, table, sheet)
+        return _read_excel(path, table, sheet, scanned)
     if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path, table)
-    return _read_csv(path, table, options)
+        return _read_parquet(path, table, scanned)
+    return _read_csv(path, table, options, scanned)
 
 
 def _scan_bytes(path: Path) -> tuple[str, int, bool, bool]:
@@ -88,13 +109,21 @@ def file_digest(path: Path) -> tuple[str, int]:
     return sha, size
 
 
-def _read_csv(path: Path, table: str, options: SourceOptions) -> RawTable:
-    sha, size, is_utf8, has_nul = _scan_bytes(path)
+_HEAD = 1 << 16
+
+
+def _read_csv(
+    path: Path, table: str, options: SourceOptions, scanned: Digest | None = None
+) -> RawTable:
+    sha, size, is_utf8, has_nul = astuple(scanned) if scanned else _scan_bytes(path)
     where = {"file": str(path), "table": table}
     if size == 0:
         raise LoadError(
             "the file is empty", expected="a header line and rows", hint=_REEXPORT, **where
         )
+    direct = _read_utf8_directly(path, table, options, sha, size, is_utf8, has_nul)
+    if direct is not None:
+        return direct
     raw = path.read_bytes()
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise LoadError(
@@ -142,6 +171,45 @@ def _read_csv(path: Path, table: str, options: SourceOptions) -> RawTable:
     return RawTable(
         frame,
         SourceFile(str(path), table, "csv", size, sha, frame.height, encoding, separator),
+    )
+
+
+def _read_utf8_directly(
+    path: Path,
+    table: str,
+    options: SourceOptions,
+    sha: str,
+    size: int,
+    is_utf8: bool,
+    has_nul: bool,
+) -> RawTable | None:
+    """A UTF-8 file is handed to Polars as it is (no decoding into memory first); None when the
+    file needs the careful path (another encoding, a problem to report, an odd first line)."""
+    if not is_utf8 or has_nul or options.encoding not in ("auto", "utf-8", "utf-8-sig"):
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\n" not in head:
+        return None
+    text = head.decode("utf-8", errors="ignore").removeprefix("\ufeff")
+    if not text.strip():
+        return None
+    separator = _separator(text, options.separator)
+    try:
+        frame = pl.read_csv(
+            path,
+            separator=separator,
+            infer_schema=False,
+            truncate_ragged_lines=False,
+            raise_if_empty=True,
+        )
+    except pl.exceptions.PolarsError:
+        return None  # the careful path names the problem
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    if options.encoding != "auto":
+        encoding = options.encoding
+    return RawTable(
+        frame, SourceFile(str(path), table, "csv", size, sha, frame.height, encoding, separator)
     )
 
 
@@ -224,10 +292,12 @@ def _count_outside_quotes(line: str, sep: str) -> int:
     return count
 
 
-def _read_excel(path: Path, table: str, sheet: str | None) -> RawTable:
+def _read_excel(
+    path: Path, table: str, sheet: str | None, scanned: Digest | None = None
+) -> RawTable:
     import fastexcel
 
-    sha, size = file_digest(path)
+    sha, size = (scanned.sha256, scanned.size) if scanned else file_digest(path)
     where = {"file": str(path), "table": table}
     if size == 0:
         raise LoadError("the file is empty", expected="an xlsx workbook", hint=_REEXPORT, **where)
@@ -265,18 +335,47 @@ def _read_excel(path: Path, table: str, sheet: str | None) -> RawTable:
     )
 
 
-def _read_parquet(path: Path, table: str) -> RawTable:
-    sha, size = file_digest(path)
+def _read_parquet(path: Path, table: str, scanned: Digest | None = None) -> RawTable:
+    sha, size = (scanned.sha256, scanned.size) if scanned else file_digest(path)
     try:
         frame = pl.read_parquet(path)
     except pl.exceptions.PolarsError as exc:
-        raise LoadError(
-            f"not a readable Parquet file: {str(exc).splitlines()[0]}",
-            file=str(path),
-            table=table,
-            expected="a Parquet file",
-            hint=_REEXPORT,
-        ) from exc
+        raise _unreadable_parquet(path, table, exc) from exc
     return RawTable(
         frame, SourceFile(str(path), table, "parquet", size, sha, frame.height), first_row=1
     )
+
+
+def _unreadable_parquet(path: Path, table: str, exc: Exception) -> LoadError:
+    return LoadError(
+        f"not a readable Parquet file: {str(exc).splitlines()[0]}",
+        file=str(path),
+        table=table,
+        expected="a Parquet file",
+        hint=_REEXPORT,
+    )
+
+
+def parquet_rows(path: Path, table: str) -> int:
+    """The row count of a Parquet file, from its metadata."""
+    try:
+        return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+    except pl.exceptions.PolarsError as exc:
+        raise _unreadable_parquet(path, table, exc) from exc
+
+
+def read_parquet_slice(
+    path: Path, table: str, scanned: Digest, offset: int, length: int
+) -> RawTable:
+    """Rows [offset, offset + length) of a Parquet file (only their row groups are read)."""
+    try:
+        frame = pl.scan_parquet(path).slice(offset, length).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise _unreadable_parquet(path, table, exc) from exc
+    source = SourceFile(str(path), table, "parquet", scanned.size, scanned.sha256, frame.height)
+    return RawTable(frame, source, first_row=1 + offset)
+
+
+# Public names for the sniffers (`auditkit init` samples large files with them).
+sniff_encoding = _encoding
+sniff_separator = _separator
