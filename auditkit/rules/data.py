@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from auditkit.findings import evidence, findings
@@ -10,7 +12,15 @@ from auditkit.rules.context import Context, Skipped
 from auditkit.rules.identifiers import find_hetus, hetu_valid, mask_hetu, vin_valid, ytunnus_valid
 from auditkit.rules.registry import rule
 
-REFERRING_TABLES = ("vehicles", "contracts", "consents", "communications", "disclosures", "requests", "notes")
+REFERRING_TABLES = (
+    "vehicles",
+    "contracts",
+    "consents",
+    "communications",
+    "disclosures",
+    "requests",
+    "notes",
+)
 # DAT007: the recorded events that cannot lie after A, and those that cannot precede the subject.
 EVENT_COLUMNS = {
     "subjects": ("created_at", "relationship_ended_at", "last_activity_at", "erased_at"),
@@ -42,9 +52,9 @@ AFTER_SUBJECT_COLUMNS = {
     what="A loaded column with a value in at least one row whose data category (REGISTER_MODEL.md) "
     "is not in data_content.categories; or a source column the mapping neither maps, keeps nor "
     "ignores (unclassified): medium when it holds a value, low when empty. One finding per column, "
-    "named as in the source.",
-    why="The register may hold only the data the notice §5 describes; a column nobody classified is "
-    "data nobody decided to keep.",
+    "named as in the source. A canonical column the source lacks is not judged.",
+    why="The register may hold only the data the notice §5 describes; a column nobody classified "
+    "is data nobody decided to keep.",
     legal_basis="GDPR Art. 5(1)(c), Art. 13(1)(c)-(e), Art. 30(1)(c); notice §5",
     example="A 'terveystiedot' (health notes) column in the customer export, mapped to nothing.",
     fix="Drop the column from the export and the system, or declare its category in the notice and "
@@ -56,7 +66,8 @@ def dat001(ctx: Context) -> pl.LazyFrame:
     for table in TABLES:
         if not ctx.has(table):
             continue
-        candidates: list[tuple[str, str, str | None, bool]] = []  # column, source, category, unclassified
+        # (loaded column, source column, category, unclassified)
+        candidates: list[tuple[str, str, str | None, bool]] = []
         for column in TABLES[table].names:
             category = column_category(table, column)
             if category is None or category in declared or not ctx.has_column(table, column):
@@ -68,9 +79,16 @@ def dat001(ctx: Context) -> pl.LazyFrame:
                 candidates.append((extra.name, extra.name, extra.category, extra.unclassified))
         if not candidates:
             continue
-        has_value = ctx.table(table).select(
-            [pl.col(c).is_not_null().any().alias(f"c{i}") for i, (c, *_) in enumerate(candidates)]
-        ).unpivot(variable_name="index", value_name="has_value")
+        has_value = (
+            ctx.table(table)
+            .select(
+                [
+                    pl.col(c).is_not_null().any().alias(f"c{i}")
+                    for i, (c, *_) in enumerate(candidates)
+                ]
+            )
+            .unpivot(variable_name="index", value_name="has_value")
+        )
         facts = pl.LazyFrame(
             {
                 "index": [f"c{i}" for i in range(len(candidates))],
@@ -78,9 +96,16 @@ def dat001(ctx: Context) -> pl.LazyFrame:
                 "category": [c for _, _, c, _ in candidates],
                 "unclassified": [u for *_, u in candidates],
             },
-            schema={"index": pl.String, "column": pl.String, "category": pl.String, "unclassified": pl.Boolean},
+            schema={
+                "index": pl.String,
+                "column": pl.String,
+                "category": pl.String,
+                "unclassified": pl.Boolean,
+            },
         )
-        rows = facts.join(has_value, on="index").filter(pl.col("has_value") | pl.col("unclassified"))
+        rows = facts.join(has_value, on="index").filter(
+            pl.col("has_value") | pl.col("unclassified")
+        )
         parts.append(
             findings(
                 rows,
@@ -95,7 +120,9 @@ def dat001(ctx: Context) -> pl.LazyFrame:
                         "Column {} of {} is neither mapped, kept nor ignored ({}).",
                         "column",
                         pl.lit(table),
-                        pl.when(pl.col("has_value")).then(pl.lit("it holds values")).otherwise(pl.lit("empty")),
+                        pl.when(pl.col("has_value"))
+                        .then(pl.lit("it holds values"))
+                        .otherwise(pl.lit("empty")),
                     )
                 )
                 .otherwise(
@@ -132,9 +159,11 @@ def _empty_schema() -> dict[str, pl.DataType]:
     severity="high",
     tables=(),
     optional_tables=("notes", "communications"),
-    what="A valid Finnish personal identity code (shape, date not after A, individual number "
-    "002-999, check character) standing alone in notes.text or communications.body. One finding per "
-    "note or message, listing the codes masked.",
+    what="A valid Finnish personal identity code (shape with any century sign, a real date not "
+    "after A, individual number 002-999 with temporary codes 900-999, check character) standing "
+    "alone (no letter or digit directly before or after it) in notes.text or communications.body. "
+    "One finding per note or message, listing the codes masked (010190-****). Runs on the text "
+    "columns present; partial when one is absent.",
     why="The identity code may be processed only where the law allows and must not be spread into "
     "documents needlessly; free text is copied, printed and exported without control.",
     legal_basis="Data Protection Act 1050/2018 29 §; GDPR Art. 5(1)(c), Art. 87; notice §5",
@@ -143,14 +172,19 @@ def _empty_schema() -> dict[str, pl.DataType]:
 )
 def dat002(ctx: Context) -> pl.LazyFrame:
     parts = []
-    for table, column, key in (("notes", "text", "note_id"), ("communications", "body", "message_id")):
+    for table, column, key in (
+        ("notes", "text", "note_id"),
+        ("communications", "body", "message_id"),
+    ):
         if not ctx.has(table):
             continue
         if not ctx.has_column(table, column):
             ctx.partial.append(f"{table}.{column} absent")
             continue
-        rows = ctx.table(table).with_columns(codes=find_hetus(pl.col(column), ctx.as_of)).filter(
-            pl.col("codes").list.len() > 0
+        rows = (
+            ctx.table(table)
+            .with_columns(codes=find_hetus(pl.col(column), ctx.as_of))
+            .filter(pl.col("codes").list.len() > 0)
         )
         masked = pl.col("codes").list.eval(mask_hetu(pl.element()))
         date_column = "created_at" if table == "notes" else "sent_at"
@@ -195,8 +229,10 @@ def dat002(ctx: Context) -> pl.LazyFrame:
 )
 def dat003(ctx: Context) -> pl.LazyFrame:
     checks = []
-    for column, valid in (("personal_id", hetu_valid(pl.col("personal_id"), ctx.as_of)),
-                          ("business_id", ytunnus_valid(pl.col("business_id")))):
+    for column, valid in (
+        ("personal_id", hetu_valid(pl.col("personal_id"), ctx.as_of)),
+        ("business_id", ytunnus_valid(pl.col("business_id"))),
+    ):
         if ctx.has_column("subjects", column):
             checks.append(pl.when(valid.not_()).then(pl.lit(column)))
         else:
@@ -204,21 +240,29 @@ def dat003(ctx: Context) -> pl.LazyFrame:
     parts = []
     if checks:
         failed = pl.concat_list(checks).list.drop_nulls()
-        subjects = ctx.table("subjects").with_columns(failed=failed).filter(pl.col("failed").list.len() > 0)
+        subjects = (
+            ctx.table("subjects")
+            .with_columns(failed=failed)
+            .filter(pl.col("failed").list.len() > 0)
+        )
         parts.append(
             findings(
                 subjects,
                 table="subjects",
                 record_id="subject_id",
                 message=pl.format(
-                    "Subject {} has an invalid {}.", "subject_id", pl.col("failed").list.join(" and ")
+                    "Subject {} has an invalid {}.",
+                    "subject_id",
+                    pl.col("failed").list.join(" and "),
                 ),
                 evidence=evidence(failed=pl.col("failed")),
             )
         )
     if ctx.has("vehicles"):
         if ctx.has_column("vehicles", "vin"):
-            vehicles = ctx.table("vehicles").filter(vin_valid(pl.col("vin")).not_().fill_null(False))
+            vehicles = ctx.table("vehicles").filter(
+                vin_valid(pl.col("vin")).not_().fill_null(False)
+            )
             parts.append(
                 findings(
                     vehicles,
@@ -258,8 +302,10 @@ def dat004(ctx: Context) -> pl.LazyFrame:
         if not ctx.has(table):
             continue
         key = TABLES[table].key
-        rows = ctx.table(table).filter(pl.col("subject_id").is_not_null()).join(
-            known, on="subject_id", how="anti"
+        rows = (
+            ctx.table(table)
+            .filter(pl.col("subject_id").is_not_null())
+            .join(known, on="subject_id", how="anti")
         )
         parts.append(
             findings(
@@ -288,17 +334,16 @@ def duplicate_person_groups(ctx: Context) -> dict[str, pl.DataFrame]:
         persons = persons.filter(pl.col("erased_at").is_null())
     links = pl.concat(
         [
-            persons.select("subject_id", link=pl.lit("personal_id:") + pl.col("personal_id").str.strip_chars()),
             persons.select(
-                "subject_id", link=pl.lit("email:") + pl.col("email").str.strip_chars().str.to_lowercase()
+                "subject_id", link=pl.lit("personal_id:") + pl.col("personal_id").str.strip_chars()
+            ),
+            persons.select(
+                "subject_id",
+                link=pl.lit("email:") + pl.col("email").str.strip_chars().str.to_lowercase(),
             ),
         ]
     ).filter(pl.col("link").is_not_null() & (pl.col("link").str.len_chars() > 0))
-    shared = (
-        links.filter(pl.col("subject_id").n_unique().over("link") > 1)
-        .unique()
-        .collect()
-    )
+    shared = links.filter(pl.col("subject_id").n_unique().over("link") > 1).unique().collect()
     parent: dict[str, str] = {}
 
     def find(node: str) -> str:
@@ -317,13 +362,27 @@ def duplicate_person_groups(ctx: Context) -> dict[str, pl.DataFrame]:
     for node in parent:
         groups.setdefault(find(node), []).append(node)
     rows = [
-        {"subject_id": min(members), "members": sorted(members),
-         "links": sorted(set(shared.filter(pl.col("subject_id").is_in(members))["link"].str.split(":").list.first()))}
+        {
+            "subject_id": min(members),
+            "members": sorted(members),
+            "links": sorted(
+                set(
+                    shared.filter(pl.col("subject_id").is_in(members))["link"]
+                    .str.split(":")
+                    .list.first()
+                )
+            ),
+        }
         for members in groups.values()
         if len(members) > 1
     ]
     frame = pl.DataFrame(
-        rows, schema={"subject_id": pl.String, "members": pl.List(pl.String), "links": pl.List(pl.String)}
+        rows,
+        schema={
+            "subject_id": pl.String,
+            "members": pl.List(pl.String),
+            "links": pl.List(pl.String),
+        },
     )
     return {"dat005_groups": frame}
 
@@ -335,8 +394,8 @@ def duplicate_person_groups(ctx: Context) -> dict[str, pl.DataFrame]:
     severity="medium",
     tables=("subjects",),
     what="Persons (not erased) linked by one personal_id (trimmed) or one e-mail (trimmed, "
-    "lower-cased) across several subject_ids, grouped transitively. One finding per group, named by "
-    "its lowest subject_id.",
+    "lower-cased) across several subject_ids, grouped transitively. One finding per group, named "
+    "by its lowest subject_id.",
     why="A person split over several records escapes objections, erasure and access requests: an "
     "objection on one record does not stop marketing to the other.",
     legal_basis="GDPR Art. 5(1)(d), Art. 21(3)",
@@ -353,7 +412,6 @@ def dat005(ctx: Context) -> pl.LazyFrame:
         rows,
         table="subjects",
         record_id="subject_id",
-        source_row=None,
         message=pl.format(
             "Subjects {} look like one person (shared {}).",
             pl.col("members").list.join(", "),
@@ -388,6 +446,7 @@ def dat006(ctx: Context) -> pl.LazyFrame:
             .group_by(key)
             .agg(
                 count=pl.len(),
+                rows=pl.col(ROW).sort(),
                 first_row=pl.col(ROW).min(),
                 first_subject=pl.col("subject_id").sort_by(ROW).first(),
             )
@@ -400,8 +459,14 @@ def dat006(ctx: Context) -> pl.LazyFrame:
                 record_id=key,
                 subject_id="first_subject",
                 source_row="first_row",
-                message=pl.format("Key {} appears {} times in {}.", key, "count", pl.lit(table)),
-                evidence=evidence(count=pl.col("count")),
+                message=pl.format(
+                    "Key {} appears {} times in {} (rows {}).",
+                    key,
+                    "count",
+                    pl.lit(table),
+                    pl.col("rows").cast(pl.List(pl.String)).list.join(", "),
+                ),
+                evidence=evidence(count=pl.col("count"), source_rows=pl.col("rows")),
             )
         )
     return pl.concat(parts, how="vertical")
@@ -414,9 +479,12 @@ def dat006(ctx: Context) -> pl.LazyFrame:
     severity="low",
     tables=(),
     optional_tables=("subjects",),
-    what="A recorded event dated after A (planned dates such as contracts.ends_at excepted), or an "
-    "event whose local date is more than one day before its subject's created_at. One finding per "
-    "row, listing the columns.",
+    what="A recorded event whose local date is after A (planned dates such as contracts.ends_at "
+    "excepted), or an event (vehicle linked, contract signed, consent recorded, message sent, "
+    "disclosure, request received, note) whose local date is more than one day before its "
+    "subject's created_at (a duplicated subject's first row; a row of an unknown subject gets only "
+    "the after-A test). One finding per row, listing the columns; occurred_at is the local date of "
+    "the earliest offending value.",
     why="Impossible dates break every deadline computed from them: retention, consent state and "
     "request deadlines.",
     legal_basis="GDPR Art. 5(1)(d)",
@@ -431,43 +499,70 @@ def dat007(ctx: Context) -> pl.LazyFrame:
             continue
         spec = TABLES[table]
         frame = ctx.table(table)
-
-        def local(column: str) -> pl.Expr:
-            expr = pl.col(column)
-            return expr if spec.column(column).kind == DATE else ctx.local_date(expr)
-
-        flags = [pl.when(local(c) > ctx.A).then(pl.lit(f"{c} after as-of")) for c in columns]
-        if table in AFTER_SUBJECT_COLUMNS and ctx.has("subjects"):
+        local = partial(_local_date, ctx, table)
+        # Per check: whether it fails, the local date that fails it, its code and its sentence.
+        checks = [
+            (
+                local(c) > ctx.A,
+                local(c),
+                f"{c} after as-of",
+                pl.format("{} {} is after the as-of date {}", pl.lit(c), local(c), ctx.A),
+            )
+            for c in columns
+        ]
+        facts = {c: local(c) for c in columns}
+        if table in AFTER_SUBJECT_COLUMNS:
             column = AFTER_SUBJECT_COLUMNS[table]
+            # NOTE: a left join: an unknown subject has no created_at, so this test is null (not
+            # failed) and only the after-A test judges its rows.
             frame = ctx.with_subject(frame, "created_at")
-            flags.append(
-                pl.when(local(column) < pl.col("subject_created_at").dt.offset_by("-1d")).then(
-                    pl.lit(f"{column} before subject created")
+            created = pl.col("subject_created_at")
+            checks.append(
+                (
+                    local(column) < created.dt.offset_by("-1d"),
+                    local(column),
+                    f"{column} before subject created",
+                    pl.format(
+                        "{} {} is more than a day before the subject was created ({})",
+                        pl.lit(column),
+                        local(column),
+                        created,
+                    ),
                 )
             )
-        frame = frame.with_columns(problems=pl.concat_list(flags).list.drop_nulls()).filter(
-            pl.col("problems").list.len() > 0
-        )
-        first = pl.col(columns[0])
+            facts["subject_created_at"] = created
+        frame = frame.with_columns(
+            problems=pl.concat_list(
+                [pl.when(f).then(pl.lit(code)) for f, _, code, _ in checks]
+            ).list.drop_nulls(),
+            sentences=pl.concat_list(
+                [pl.when(f).then(text) for f, _, _, text in checks]
+            ).list.drop_nulls(),
+            first_bad=pl.min_horizontal([pl.when(f).then(value) for f, value, _, _ in checks]),
+        ).filter(pl.col("problems").list.len() > 0)
         parts.append(
             findings(
                 frame,
                 table=table,
                 record_id=spec.key,
                 subject_id="subject_id",
-                occurred_at=None,
+                occurred_at=pl.col("first_bad"),
                 message=pl.format(
                     "{} row {} has an impossible date: {}.",
                     pl.lit(table),
                     spec.key,
-                    pl.col("problems").list.join(", "),
+                    pl.col("sentences").list.join("; "),
                 ),
-                evidence=evidence(problems=pl.col("problems")),
+                evidence=evidence(problems=pl.col("problems"), as_of=ctx.A, **facts),
             )
-            if first is not None
-            else None
         )
-    return pl.concat([p for p in parts if p is not None], how="vertical")
+    return pl.concat(parts, how="vertical")
+
+
+def _local_date(ctx: Context, table: str, column: str) -> pl.Expr:
+    """A Date column as it is; a Datetime column's local date."""
+    expr = pl.col(column)
+    return expr if TABLES[table].column(column).kind == DATE else ctx.local_date(expr)
 
 
 def future_values(ctx: Context) -> int:
@@ -477,12 +572,7 @@ def future_values(ctx: Context) -> int:
     for table, columns in EVENT_COLUMNS.items():
         if not ctx.has(table):
             continue
-        spec = TABLES[table]
-        exprs = []
-        for column in columns:
-            expr = pl.col(column)
-            local = expr if spec.column(column).kind == DATE else ctx.local_date(expr)
-            exprs.append((local > ctx.A).sum().alias(column))
+        exprs = [(_local_date(ctx, table, c) > ctx.A).sum().alias(c) for c in columns]
         plans.append(ctx.table(table).select(pl.sum_horizontal(exprs).alias("n")))
     for frame in pl.collect_all(plans):
         total += int(frame["n"][0] or 0)
