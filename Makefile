@@ -18,6 +18,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/auditkit validate sample_data/allomeera
 	$(BIN)/auditkit check sample_data/allomeera --as-of 2026-06-30 --fail-on never
+	$(BIN)/auditkit report sample_data/allomeera --as-of 2026-06-30 \
+		--excel reports/allomeera-2026-06-30.xlsx --html reports/allomeera-2026-06-30.html
+	@echo "Reports: reports/allomeera-2026-06-30.xlsx and reports/allomeera-2026-06-30.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
