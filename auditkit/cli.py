@@ -229,6 +229,12 @@ def check(
     profile: Annotated[
         bool, typer.Option("--profile", help="Time each rule (collected one by one).")
     ] = False,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history", help="Append this run to an audit-history folder (Parquet per run)."
+        ),
+    ] = None,
 ) -> None:
     """Audit the register; exit 0 clean, 1 counting findings at or above the threshold, 2 error."""
     order = [
@@ -258,6 +264,10 @@ def check(
         ignore=_codes(ignore),
         profile=profile,
     )
+    if history is not None:
+        from auditkit.history import append_history
+
+        append_history(result, history)
     ci = apply_ci(
         result,
         waivers=waiver_file,

@@ -171,3 +171,39 @@ def test_a_stamp_with_path_characters_is_refused(tmp_path) -> None:
     with pytest.raises(UsageError, match="run stamp"):
         append_history(result(date(2026, 6, 30)), tmp_path, stamp="../escape")
     assert files(tmp_path) == []
+
+
+def test_check_and_report_append_to_the_history_folder(tmp_path) -> None:
+    """`--history DIR` on check and report records each run; the trend then spans them."""
+    import subprocess
+    import sys
+
+    from auditkit.history import load_history
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "allomeera"
+    folder = tmp_path / "history"
+    for command, extra in (
+        ("check", ["--fail-on", "never"]),
+        ("report", ["--html", str(tmp_path / "r.html")]),
+    ):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "auditkit",
+                command,
+                str(sample),
+                "--as-of",
+                "2026-06-30",
+                "--history",
+                str(folder),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    history = load_history(folder)
+    # The same register, policy and as-of date give one identical run: recorded once, not twice.
+    assert history.runs.height == 1
+    assert (tmp_path / "r.html").is_file()

@@ -60,6 +60,14 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[
             str, typer.Option("--lang", help="Language of the report: en or fi.")
         ] = "en",
+        history: Annotated[
+            Path | None,
+            typer.Option(
+                "--history",
+                help="Append this run to an audit-history folder (Parquet, one file per run); the "
+                "HTML report then shows the trend across runs.",
+            ),
+        ] = None,
     ) -> None:
         """Write the audit as an Excel workbook (summary, charts, findings to triage) and/or HTML.
 
@@ -103,6 +111,11 @@ def register(app: typer.Typer) -> None:
                     "the output names an input file, which is never overwritten", value=str(target)
                 )
         result = run_audit(register_, loaded, _as_of(as_of, loaded))
+        if history is not None:
+            from auditkit.history import append_history
+
+            recorded = append_history(result, history)
+            out.print(f"Recorded the run in {recorded}", highlight=False, soft_wrap=True)
 
         if excel is not None:
             written = write_excel(
@@ -128,5 +141,7 @@ def register(app: typer.Typer) -> None:
             extra = {}
             if "register" in inspect.signature(write_html).parameters:
                 extra["register"] = register_
+            if history is not None:
+                extra["history"] = history
             write_html(result, html, pseudonymise_key=key, lang=lang, **extra)
             out.print(f"Wrote {html}", highlight=False, soft_wrap=True)
