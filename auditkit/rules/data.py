@@ -314,7 +314,7 @@ def dat004(ctx: Context) -> pl.LazyFrame:
                 record_id=key,
                 message=pl.format(
                     "{} row {} refers to subject {}, which is not in subjects.",
-                    pl.lit(table),
+                    pl.lit(table.capitalize()),
                     key,
                     "subject_id",
                 ),
@@ -549,7 +549,7 @@ def dat007(ctx: Context) -> pl.LazyFrame:
                 occurred_at=pl.col("first_bad"),
                 message=pl.format(
                     "{} row {} has an impossible date: {}.",
-                    pl.lit(table),
+                    pl.lit(table.capitalize()),
                     spec.key,
                     pl.col("sentences").list.join("; "),
                 ),

@@ -90,7 +90,7 @@ def dsr001(ctx: Context) -> pl.LazyFrame:
         days_overdue=days,
         message=pl.format(
             "{} request {} received {} is still open, {} days past its deadline {}.",
-            pl.col("kind").cast(pl.String),
+            pl.col("kind").cast(pl.String).str.to_titlecase(),
             "request_id",
             "received_on",
             days,
@@ -126,7 +126,7 @@ def dsr002(ctx: Context) -> pl.LazyFrame:
         days_overdue=days,
         message=pl.format(
             "{} request {} received {} was completed on {}, {} days after its deadline {}.",
-            pl.col("kind").cast(pl.String),
+            pl.col("kind").cast(pl.String).str.to_titlecase(),
             "request_id",
             "received_on",
             "completed_on",
@@ -171,7 +171,7 @@ def dsr003(ctx: Context) -> pl.LazyFrame:
         days_overdue=(occurred - pl.col("one_month")).dt.total_days(),
         message=pl.format(
             "{} request {} received {}: {} after the one-month deadline {}.",
-            pl.col("kind").cast(pl.String),
+            pl.col("kind").cast(pl.String).str.to_titlecase(),
             "request_id",
             "received_on",
             pl.when(pl.col("extended_on").is_not_null())
