@@ -804,3 +804,41 @@ def test_libreoffice_opens_the_workbook_and_renders_it(sample_xlsx, tmp_path) ->
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes()))
     assert pages >= 8  # the summary, five areas, the calendar and the rules at least
+
+
+def test_report_with_waivers_lists_them_on_a_waivers_sheet(tmp_path) -> None:
+    """`auditkit report --waivers FILE`: the waived finding is marked and listed on its own sheet."""
+    import subprocess
+    import sys
+
+    import openpyxl
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "allomeera"
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text(
+        '[[waiver]]\nrule = "CON002"\nrecord_id = "V0010106"\nreason = "In flight"\n'
+        'owner = "Marketing lead"\nexpires = 2026-12-31\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "w.xlsx"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditkit",
+            "report",
+            str(sample),
+            "--as-of",
+            "2026-06-30",
+            "--excel",
+            str(out),
+            "--waivers",
+            str(waivers),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = list(openpyxl.load_workbook(out)["Waivers"].iter_rows(values_only=True))
+    assert rows[1][2:5] == ("CON002", "Marketing sent after a withdrawal or objection", "V0010106")
+    assert "In flight" in rows[1]

@@ -60,6 +60,14 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[
             str, typer.Option("--lang", help="Language of the report: en or fi.")
         ] = "en",
+        waivers: Annotated[
+            Path | None,
+            typer.Option(
+                "--waivers",
+                help="Waiver file: waived findings are marked and listed on a Waivers sheet "
+                "(default: waivers.toml next to the policy when present).",
+            ),
+        ] = None,
         history: Annotated[
             Path | None,
             typer.Option(
@@ -111,6 +119,13 @@ def register(app: typer.Typer) -> None:
                     "the output names an input file, which is never overwritten", value=str(target)
                 )
         result = run_audit(register_, loaded, _as_of(as_of, loaded))
+        if waivers is None and loaded.path is not None:
+            beside = Path(loaded.path).parent / "waivers.toml"
+            waivers = beside if beside.is_file() else None
+        if waivers is not None:
+            from auditkit.ci import apply_ci, load_waivers
+
+            result = apply_ci(result, waivers=load_waivers(waivers)).with_status()
         if history is not None:
             from auditkit.history import append_history
 
