@@ -25,6 +25,7 @@ from auditkit.findings import (
     sort_findings,
 )
 from auditkit.policy import Policy
+from auditkit.progress import ProgressCallback, report
 from auditkit.register.loader import Register
 from auditkit.rules import RULES, Rule, select_rules
 from auditkit.rules.calendar import HOLIDAYS_VERSION
@@ -42,6 +43,8 @@ class RuleStatus:
     notes: list[str] = field(default_factory=list)
     seconds: float | None = None
     findings: int = 0
+    # With profile=True: the optimised query plan the rule ran (Polars' explain()).
+    plan: str | None = None
 
 
 @dataclass
@@ -144,19 +147,19 @@ def run_audit(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     profile: bool = False,
+    engine: str = "auto",
+    progress: ProgressCallback | None = None,
 ) -> AuditResult:
-    """Run the selected rules (default: all) and return the findings with the run record."""
-    rules = select_rules(select, ignore)
-    ctx = Context(register, policy, as_of)
-    statuses: dict[str, RuleStatus] = {}
-    plans: dict[str, pl.LazyFrame] = {}
-    for rule_ in rules:
-        status, plan = _plan(rule_, ctx)
-        statuses[rule_.code] = status
-        if plan is not None:
-            plans[rule_.code] = plan
+    """Run the selected rules (default: all) and return the findings with the run record.
 
-    frames = _collect(plans, statuses, profile)
+    `engine` is Polars' ("auto", "in-memory", "streaming"); `progress` is told of each rule
+    planned, the collect, and the result assembled (auditkit.progress).
+    """
+    ctx, statuses, plans = plan_rules(
+        register, policy, as_of, select=select, ignore=ignore, engine=engine, progress=progress
+    )
+    frames = _collect(plans, statuses, profile, engine, progress)
+    report(progress, "collect", len(plans), len(plans), "assembling the findings")
     findings = _assemble(frames, policy)
     for code, status in statuses.items():
         status.findings = int((findings["rule"] == code).sum()) if findings.height else 0
@@ -191,6 +194,34 @@ def run_audit(
     return AuditResult(findings, as_of, statuses, run, calendar, warnings)
 
 
+def plan_rules(
+    register: Register,
+    policy: Policy,
+    as_of: date,
+    *,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    engine: str = "auto",
+    progress: ProgressCallback | None = None,
+) -> tuple[Context, dict[str, RuleStatus], dict[str, pl.LazyFrame]]:
+    """Each selected rule's status and lazy plan (the rules run is `pl.collect_all` of them)."""
+    rules = select_rules(select, ignore)
+    ctx = Context(register, policy, as_of)
+    # NOTE: derived facts many rules join (the consent intervals) are computed once, while
+    # planning, and shared: one pass instead of one per rule.
+    ctx.share_engine = engine
+    statuses: dict[str, RuleStatus] = {}
+    plans: dict[str, pl.LazyFrame] = {}
+    for done, rule_ in enumerate(rules):
+        report(progress, "rules", done, len(rules), rule_.code)
+        status, plan = _plan(rule_, ctx)
+        statuses[rule_.code] = status
+        if plan is not None:
+            plans[rule_.code] = plan
+    report(progress, "rules", len(rules), len(rules))
+    return ctx, statuses, plans
+
+
 def _plan(rule_: Rule, ctx: Context) -> tuple[RuleStatus, pl.LazyFrame | None]:
     missing = [t for t in rule_.tables if not ctx.has(t)]
     if missing:
@@ -219,26 +250,31 @@ def _plan(rule_: Rule, ctx: Context) -> tuple[RuleStatus, pl.LazyFrame | None]:
 
 
 def _collect(
-    plans: dict[str, pl.LazyFrame], statuses: dict[str, RuleStatus], profile: bool
+    plans: dict[str, pl.LazyFrame],
+    statuses: dict[str, RuleStatus],
+    profile: bool,
+    engine: str = "auto",
+    progress: ProgressCallback | None = None,
 ) -> list[pl.DataFrame]:
-    codes = list(plans)
-    if not profile:
-        try:
-            return pl.collect_all([plans[c] for c in codes])
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException:  # NOTE: Polars panics are BaseException; re-collect to name the rule
-            pass
+    """Collect each rule's plan, timing it; a rule that raises is named (never a silent pass).
+
+    NOTE: one plan after another, not `pl.collect_all`: with Polars 2.1 the joint collect
+    (common-subplan elimination over 31 plans) took about twice the wall time and memory
+    (benchmarks/RESULTS.md); the shared derived facts are computed once while planning instead.
+    """
     frames = []
-    for code in codes:
+    for done, code in enumerate(plans):
+        report(progress, "collect", done, len(plans), code)
         started = time.perf_counter()
         try:
-            frames.append(plans[code].collect())
+            frames.append(plans[code].collect(engine=engine))  # type: ignore[arg-type]
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException as exc:
+        except BaseException as exc:  # NOTE: Polars panics are BaseException
             raise RuleError(f"rule {code} failed: {str(exc).splitlines()[0]}") from exc
-        statuses[code].seconds = time.perf_counter() - started
+        if profile:
+            statuses[code].seconds = time.perf_counter() - started
+            statuses[code].plan = plans[code].explain(engine=engine)  # type: ignore[arg-type]
     return frames
 
 

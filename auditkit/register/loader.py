@@ -6,12 +6,17 @@ stop at the first bad value with an error naming file, table, column, row, value
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from auditkit.errors import LoadError, MappingError
+from auditkit.progress import ProgressCallback, report
+from auditkit.register import cache as register_cache
 from auditkit.register import parse
 from auditkit.register.mapping import (
     Mapping,
@@ -22,9 +27,14 @@ from auditkit.register.mapping import (
 )
 from auditkit.register.readers import (
     EXCEL_SUFFIXES,
+    PARQUET_SUFFIXES,
     SUFFIXES,
+    Digest,
     RawTable,
     SourceFile,
+    digest,
+    parquet_rows,
+    read_parquet_slice,
     read_source,
 )
 from auditkit.register.schema import (
@@ -37,12 +47,17 @@ from auditkit.register.schema import (
     INT,
     LIST,
     ROW,
+    STRING,
     TABLES,
     Column,
     Table,
 )
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
+# A Parquet file with more rows is validated a slice at a time (row groups), so loading a table
+# of any size needs memory for one slice only.
+SLICE_ROWS = 4_000_000
+CACHE_COMPRESSION = "lz4"  # the cache is local: fast to write and read matters more than size
 
 
 @dataclass(frozen=True)
@@ -98,8 +113,16 @@ def load_register(
     path: str | Path,
     mapping: str | Path | Mapping | None = None,
     timezone: str = DEFAULT_TIMEZONE,
+    *,
+    cache: str | Path | bool | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Register:
-    """Load every table found in `path` (a folder of exports), typed and validated."""
+    """Load every table found in `path` (a folder of exports), typed and validated.
+
+    `cache`: where the typed copies go (cache.py): None ("auto": the user's cache folder for
+    registers of 64 MiB or more, memory below), True (always the user's cache folder), False
+    (memory only) or a folder. `progress` is called once per table loaded.
+    """
     root = Path(path)
     if not root.exists():
         raise LoadError("no such folder", file=str(root))
@@ -111,27 +134,34 @@ def load_register(
         mapping, mapping_sha = load_mapping(Path(mapping))
     mapping = mapping or Mapping()
 
+    located = {
+        name: found
+        for name in TABLES
+        if (found := _locate(root, name, mapping.tables.get(name))) is not None
+    }
+    folder = register_cache.resolve(
+        cache, root, sum(file.stat().st_size for file, _ in located.values())
+    )
     tables: dict[str, pl.LazyFrame] = {}
     absent: dict[str, frozenset[str]] = {}
     extras: dict[str, tuple[ExtraColumn, ...]] = {}
     sources: list[SourceFile] = []
     clock = {"ambiguous": 0, "nonexistent": 0}
     names: dict[str, dict[str, str]] = {}
-    for name, spec in TABLES.items():
-        located = _locate(root, name, mapping.tables.get(name))
-        if located is None:
-            continue
-        file, sheet = located
-        raw = read_source(file, name, mapping.options(name), sheet)
-        loaded = _TableLoader(raw, spec, mapping.tables.get(name), mapping.options(name), timezone)
-        frame = loaded.load()
-        tables[name] = frame.rechunk().lazy()  # NOTE: one chunk per column: faster, and avoids a Polars 2.1 panic in pl.format over filtered multi-chunk strings
+    for done, (name, (file, sheet)) in enumerate(located.items()):
+        report(progress, "load", done, len(located), name)
+        loaded = _load_table(
+            file, sheet, TABLES[name], mapping.tables.get(name), mapping.options(name), timezone,
+            folder,
+        )  # fmt: skip
+        tables[name] = loaded.frame
         absent[name] = loaded.absent
         extras[name] = loaded.extras
         names[name] = {target: source for source, target in loaded.renames.items()}
         sources.append(loaded.source)
         for kind, count in loaded.clock.items():
             clock[kind] += count
+    report(progress, "load", len(located), len(located))
     if "subjects" not in tables:
         raise LoadError(
             "no subjects table: the register needs one",
@@ -142,6 +172,159 @@ def load_register(
     return Register(
         root, tables, absent, extras, sources, timezone, mapping_sha, mapping_path, clock, names
     )
+
+
+@dataclass
+class _Loaded:
+    """One table loaded: its LazyFrame and the facts the Register keeps."""
+
+    frame: pl.LazyFrame
+    absent: frozenset[str]
+    extras: tuple[ExtraColumn, ...]
+    renames: dict[str, str]
+    source: SourceFile
+    clock: dict[str, int]
+
+    def meta(self) -> dict[str, Any]:
+        """The facts a cache entry keeps (the path is the caller's, not the entry's)."""
+        source = {k: v for k, v in vars(self.source).items() if k != "path"}
+        return {
+            "absent": sorted(self.absent),
+            "extras": [[e.name, e.category, e.has_value] for e in self.extras],
+            "renames": self.renames,
+            "source": source,
+            "clock": self.clock,
+        }
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any], table: str, file: Path, parquet: Path) -> _Loaded:
+        extras = tuple(ExtraColumn(table, name, cat, has) for name, cat, has in meta["extras"])
+        return cls(
+            _scan(parquet),
+            frozenset(meta["absent"]),
+            extras,
+            dict(meta["renames"]),
+            SourceFile(path=str(file), **meta["source"]),
+            dict(meta["clock"]),
+        )
+
+
+def _scan(parquet: Path) -> pl.LazyFrame:
+    return pl.scan_parquet(parquet)
+
+
+def _load_table(
+    file: Path,
+    sheet: str | None,
+    spec: Table,
+    mapping: TableMapping | None,
+    options: SourceOptions,
+    timezone: str,
+    folder: Path | None,
+) -> _Loaded:
+    """Validate one source file into its typed table: in memory, or through the cache."""
+    scanned = digest(file)
+    entry = None
+    if folder is not None:
+        key_spec = {
+            "table": spec.name,
+            "suffix": file.suffix.lower(),
+            "sheet": sheet,
+            "mapping": mapping.model_dump() if mapping is not None else None,
+            "options": options.model_dump(),
+            "timezone": timezone,
+        }
+        entry = register_cache.entry(folder, scanned.sha256, key_spec)
+        meta = entry.meta()
+        if meta is not None:
+            return _Loaded.from_meta(meta, spec.name, file, entry.parquet)
+    sliced = file.suffix.lower() in PARQUET_SUFFIXES and parquet_rows(file, spec.name) > SLICE_ROWS
+    if entry is None:
+        if sliced:
+            parts, loaded = _load_parquet_slices(file, spec, mapping, options, timezone, scanned)
+            frame = pl.concat(parts, how="vertical").rechunk()
+        else:
+            raw = read_source(file, spec.name, options, sheet, scanned)
+            loader = _TableLoader(raw, spec, mapping, options, timezone)
+            frame, loaded = loader.load(), loader.loaded()
+        # NOTE: one chunk per column: faster, and avoids a Polars 2.1 panic in pl.format over
+        # filtered multi-chunk strings.
+        loaded.frame = frame.rechunk().lazy()
+        return loaded
+    written = entry.temporary()
+    try:
+        if sliced:
+            _, loaded = _load_parquet_slices(
+                file, spec, mapping, options, timezone, scanned, written
+            )
+        else:
+            raw = read_source(file, spec.name, options, sheet, scanned)
+            loader = _TableLoader(raw, spec, mapping, options, timezone)
+            loader.load().write_parquet(written, compression=CACHE_COMPRESSION)
+            loaded = loader.loaded()
+        entry.commit(written, loaded.meta())
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            written.unlink()
+    loaded.frame = _scan(entry.parquet)
+    return loaded
+
+
+def _load_parquet_slices(
+    file: Path,
+    spec: Table,
+    mapping: TableMapping | None,
+    options: SourceOptions,
+    timezone: str,
+    scanned: Digest,
+    written: Path | None = None,
+) -> tuple[list[pl.DataFrame], _Loaded]:
+    """Validate a large Parquet file a slice at a time; each slice is typed exactly as the whole
+    would be (every check is row by row). With `written`, the slices go to that Parquet file as
+    row groups and nothing is kept; otherwise they are returned."""
+    total = parquet_rows(file, spec.name)
+    parts: list[pl.DataFrame] = []
+    writer: pq.ParquetWriter | None = None
+    loaded: _Loaded | None = None
+    rows = 0
+    try:
+        for offset in range(0, max(total, 1), SLICE_ROWS):
+            raw = read_parquet_slice(file, spec.name, scanned, offset, SLICE_ROWS)
+            loader = _TableLoader(raw, spec, mapping, options, timezone)
+            result = loader.evaluate()
+            problem = loader.problem(result)
+            if problem is not None:
+                # NOTE: the error counts the bad values of the whole file, as an unsliced load.
+                for start in range(offset + SLICE_ROWS, total, SLICE_ROWS):
+                    rest = read_parquet_slice(file, spec.name, scanned, start, SLICE_ROWS)
+                    more = _TableLoader(rest, spec, mapping, options, timezone)
+                    problem = replace(problem, count=problem.count + more.count(problem.flag))
+                raise loader.error(problem)
+            frame = loader.finish(result)
+            rows += frame.height
+            part = loader.loaded()
+            if loaded is None:
+                loaded = part
+            else:
+                loaded.extras = tuple(
+                    replace(a, has_value=a.has_value or b.has_value)
+                    for a, b in zip(loaded.extras, part.extras, strict=True)
+                )
+                for kind, count in part.clock.items():
+                    loaded.clock[kind] += count
+            if written is None:
+                parts.append(frame)
+                continue
+            arrow = frame.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(written, arrow.schema, compression=CACHE_COMPRESSION)
+            writer.write_table(arrow)
+    finally:
+        if writer is not None:
+            writer.close()
+    assert loaded is not None
+    loaded.source = replace(loaded.source, rows=rows)
+    return parts, loaded
 
 
 def _locate(root: Path, table: str, spec: TableMapping | None) -> tuple[Path, str | None] | None:
@@ -186,6 +369,16 @@ def _sheet_names(workbook: Path) -> list[str]:
         return []
 
 
+@dataclass(frozen=True)
+class _Problem:
+    """The first bad value of a table: its check flag, column, row and how many rows fail."""
+
+    flag: str
+    column: str
+    row: int
+    count: int
+
+
 class _TableLoader:
     """Renames, types and validates one source table."""
 
@@ -207,12 +400,27 @@ class _TableLoader:
         numbered = raw.frame.with_row_index(ROW, offset=raw.first_row).with_columns(
             pl.col(ROW).cast(pl.Int64)
         )
-        blank = pl.all_horizontal(self._text(c).is_null() for c in self.source_names)
-        self.numbered = numbered.filter(~blank) if self.source_names else numbered
+        self.numbered = numbered.filter(~self._blank()) if self._may_have_blank_rows() else numbered
         self.source = replace(raw.source, rows=self.numbered.height)
         self.absent = frozenset(c for c in spec.names if c not in self.renames.values())
         self.clock: dict[str, int] = {"ambiguous": 0, "nonexistent": 0}
         self.extras: tuple[ExtraColumn, ...] = ()
+        self.shapes = self._fast_shapes()
+
+    def _blank(self) -> pl.Expr:
+        return pl.all_horizontal(~self._present(c) for c in self.source_names)
+
+    def _may_have_blank_rows(self) -> bool:
+        """False when a blank row cannot exist: some required column has a value in every row
+        (checked on that one column, which is far cheaper than every column of every row)."""
+        if not self.source_names:
+            return False
+        by_target = {target: source for source, target in self.renames.items()}
+        for name in self.spec.required:
+            source = by_target.get(name)
+            if source is not None and not self.spec.column(name).nullable:
+                return not bool(self.raw.frame.select(self._present(source).all()).item())
+        return True
 
     def _renames(self) -> dict[str, str]:
         """source column → canonical column."""
@@ -256,8 +464,40 @@ class _TableLoader:
             )
         return renames
 
+    def _fast_shapes(self) -> dict[str, str]:
+        """Date and time columns whose first value has a fast shape (parse.FAST_SHAPES)."""
+        shapes: dict[str, str] = {}
+        by_target = {target: source for source, target in self.renames.items()}
+        for column in self.spec.columns:
+            source = by_target.get(column.name)
+            if column.kind not in (DATE, DATETIME) or source is None:
+                continue
+            if self.raw.frame.schema[source] != pl.String:
+                continue
+            sample = self.numbered[source].drop_nulls().head(1).to_list()
+            shape = parse.fast_shape(sample[0] if sample else None, self.options.date_format)
+            if shape is not None:
+                shapes[column.name] = shape
+        return shapes
+
     def load(self) -> pl.DataFrame:
-        frame = self.numbered
+        """The typed table; a bad value raises a LoadError naming it."""
+        result = self.evaluate()
+        problem = self.problem(result)
+        if problem is not None:
+            raise self.error(problem)
+        return self.finish(result)
+
+    def loaded(self) -> _Loaded:
+        """The facts of the table loaded (its frame is set by the caller)."""
+        return _Loaded(
+            pl.LazyFrame(), self.absent, self.extras, self.renames, self.source, dict(self.clock)
+        )
+
+    def _expressions(self) -> tuple[list[pl.Expr], list[pl.Expr]]:
+        """The typed columns and the check flags (`__null__`, `__bad__`, clock changes); they
+        read the parsed date and time columns of `_all_parsed`, which are computed first."""
+        self._all_parsed: dict[str, pl.Expr] = {}
         by_target = {target: source for source, target in self.renames.items()}
         typed: list[pl.Expr] = [pl.col(ROW)]
         checks: list[pl.Expr] = []
@@ -266,39 +506,135 @@ class _TableLoader:
             if source is None:
                 typed.append(self._absent(column))
                 continue
-            text = self._text(source)
-            value = self._typed(column, text, source)
-            typed.append(value.alias(column.name))
-            checks.append((text.is_not_null() & value.is_null()).alias(f"__bad__{column.name}"))
+            self._parsed = {}
+            cell = self._cell(column, source)
+            self._all_parsed.update(self._parsed)
+            typed.append(cell["value"].alias(column.name))
+            if "bad" in cell:
+                checks.append(cell["bad"].alias(f"__bad__{column.name}"))
             if column.required and not column.nullable:
-                checks.append(text.is_null().alias(f"__null__{column.name}"))
-            if column.kind == DATETIME:
-                naive, offset = parse.naive_datetime(text, self.options.date_format)
-                ambiguous, gap = parse.clock_change_kinds(naive, self.timezone)
-                checks.append((ambiguous & offset.is_null()).alias(f"__ambiguous__{column.name}"))
-                checks.append((gap & offset.is_null()).alias(f"__nonexistent__{column.name}"))
-        extras = self._extras()
-        typed += [self._text(name).alias(name) for name in extras]
+                checks.append((~cell["present"]).alias(f"__null__{column.name}"))
+            if "ambiguous" in cell:
+                checks.append(cell["ambiguous"].alias(f"__ambiguous__{column.name}"))
+                checks.append(cell["gap"].alias(f"__nonexistent__{column.name}"))
+        typed += [self._text(name).alias(name) for name in self._extras()]
+        return typed, checks
+
+    def _cell(self, column: Column, source: str) -> dict[str, pl.Expr]:
+        """What the loader computes from one source cell: its typed `value`, whether it is
+        `present`, whether it is `bad` (present but not typable) and, for local times, the clock
+        flags. Each is a function of the cell alone, so a column with few distinct values is
+        computed once per distinct value and looked up (the same results, far fewer parses)."""
+        text = self._text(source)
+        value = self._typed(column, text, source)
+        present = self._present(source)
+        clock: tuple[pl.Expr, pl.Expr] | None = None
+        if column.kind in (DATE, DATETIME) and self.raw.frame.schema[source] == pl.String:
+            # NOTE: the text is parsed once, into columns the value and the checks then read.
+            shape = self.shapes.get(column.name)
+            naive, offset = f"__naive__{column.name}", f"__offset__{column.name}"
+            self._parsed[naive], self._parsed[offset] = parse.naive_datetime(
+                text, self.options.date_format, shape
+            )
+            if column.kind == DATE:
+                value = pl.col(naive).dt.date()
+            else:
+                value = parse.to_instant(pl.col(naive), pl.col(offset), self.timezone, shape)
+                if shape is None or parse.FAST_SHAPES[shape][2] is None:
+                    ambiguous, gap = parse.clock_change_kinds(pl.col(naive), self.timezone)
+                    unmarked = pl.col(offset).is_null()
+                    clock = (ambiguous & unmarked), (gap & unmarked)
+        elif column.kind == DATETIME:
+            clock = self._clock_checks(column, source, text)
+        cell = {"value": value, "present": present}
+        # NOTE: a text column with no mapping is never bad: a value present stays present.
+        unmapped = column.kind == STRING and column.name not in self.mapping.values
+        if not unmapped:
+            cell["bad"] = present & value.is_null()
+        if clock is not None:
+            cell["ambiguous"], cell["gap"] = clock
+        as_written = unmapped and not column.trimmed and column.name != "country"
+        if self.raw.frame.schema[source] == pl.String and not as_written and column.kind != LIST:
+            return self._dictionary(source, cell)
+        return cell
+
+    def _dictionary(self, source: str, cell: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+        """`cell` computed on the column's distinct values and looked up, when they are few."""
+        distinct = self.numbered.select(pl.col(source).unique()).to_series().drop_nulls()
+        if len(distinct) > max(1_000, self.numbered.height // 20):
+            return cell
+        table = (
+            pl.DataFrame({source: distinct})
+            .with_columns(**self._parsed)
+            .select(**{name: expr for name, expr in cell.items()})
+        )
+        self._parsed = {}  # the distinct values were parsed; the lookups need no parsed columns
+        looked_up = {}
+        for name in cell:
+            values = table[name]
+            default = None if name == "value" else False  # a null cell: no value, no flag
+            looked_up[name] = pl.col(source).replace_strict(
+                distinct, values, default=default, return_dtype=values.dtype
+            )
+        return looked_up
+
+    def _clock_checks(
+        self, column: Column, source: str, text: pl.Expr
+    ) -> tuple[pl.Expr, pl.Expr] | None:
+        """Flags for local times that are ambiguous or do not exist (the clock changes)."""
+        native = self.raw.frame.schema[source]
+        if isinstance(native, pl.Datetime) and native.time_zone is not None:
+            return None  # instants: no wall time, no clock change
+        if isinstance(native, pl.Datetime) or native == pl.Date:
+            naive, offset = pl.col(source).cast(pl.Datetime("us")), pl.lit(None, pl.Int64)
+        else:
+            naive, offset = parse.naive_datetime(
+                text, self.options.date_format, self.shapes.get(column.name)
+            )
+        ambiguous, gap = parse.clock_change_kinds(naive, self.timezone)
+        return (ambiguous & offset.is_null()), (gap & offset.is_null())
+
+    def evaluate(self) -> pl.DataFrame:
+        """Every typed column and check flag; a fast shape that misses a value (a value of
+        another shape, or a bad one) is dropped and the table read the general way."""
+        typed, checks = self._expressions()
         try:
-            result = frame.select(*typed, *checks)
+            result = self.numbered.lazy().with_columns(**self._all_parsed).select(*typed, *checks)
+            result = result.collect()
         except pl.exceptions.PolarsError as exc:  # a bug, or a source Polars cannot type
             raise LoadError(
                 f"cannot read the table: {str(exc).splitlines()[0]}",
                 file=self.file,
                 table=self.spec.name,
             ) from exc
-        self._raise_first_problem(result, by_target)
+        if any(result[f"__bad__{c}"].any() for c in self.shapes if f"__bad__{c}" in result.columns):
+            self.shapes = {}
+            return self.evaluate()
+        return result
+
+    def finish(self, result: pl.DataFrame) -> pl.DataFrame:
+        """The typed table from a result without problems: flags counted and dropped."""
         flags = [c for c in result.columns if c.startswith("__")]
         for kind in ("ambiguous", "nonexistent"):
             self.clock[kind] = sum(
                 int(result[c].sum()) for c in flags if c.startswith(f"__{kind}__")
             )
         result = result.drop(flags)
+        extras = self._extras()
         self.extras = tuple(
             ExtraColumn(self.spec.name, name, category, bool(result[name].is_not_null().any()))
             for name, category in extras.items()
         )
         return self._defaults(result)
+
+    def count(self, flag: str) -> int:
+        """How many rows raise one check flag."""
+        _, checks = self._expressions()
+        chosen = [c for c in checks if c.meta.output_name() == flag]
+        if not chosen:
+            return 0
+        parsed = self.numbered.with_columns(**self._all_parsed)
+        return int(parsed.select(chosen[0].sum()).item() or 0)
 
     def _extras(self) -> dict[str, str | None]:
         """Source columns outside the model: kept (with their category) or unclassified (None)."""
@@ -344,6 +680,14 @@ class _TableLoader:
             return pl.lit(None, pl.String)
         return parse.blank_to_null(col.cast(pl.String))
 
+    def _present(self, source: str) -> pl.Expr:
+        """Whether the source cell holds a value (`_text` is not null), without building text
+        for typed cells: a number, date or boolean is present when it is not null."""
+        dtype = self.raw.frame.schema[source]
+        if dtype.is_numeric() or dtype.is_temporal() or dtype in (pl.Boolean, pl.Null):
+            return pl.col(source).is_not_null()
+        return self._text(source).is_not_null()
+
     def _mapped(self, column: Column, text: pl.Expr) -> pl.Expr:
         """Trimmed text with the mapping's value renames applied."""
         trimmed = text.str.strip_chars()
@@ -379,14 +723,16 @@ class _TableLoader:
                 return pl.col(source)
             if isinstance(native, pl.Datetime):
                 return pl.col(source).dt.date()
-            return parse.parse_date(text, options.date_format)
+            return parse.parse_date(text, options.date_format, self.shapes.get(column.name))
         if kind == DATETIME:
             if isinstance(native, pl.Datetime) and native.time_zone is not None:
                 return pl.col(source).dt.convert_time_zone("UTC").dt.cast_time_unit("us")
             if isinstance(native, pl.Datetime) or native == pl.Date:
                 naive = pl.col(source).cast(pl.Datetime("us"))
                 return parse.localize(naive, self.timezone)
-            return parse.parse_datetime(text, self.timezone, options.date_format)
+            return parse.parse_datetime(
+                text, self.timezone, options.date_format, self.shapes.get(column.name)
+            )
         if kind == INT:
             if native.is_integer():
                 return pl.col(source).cast(pl.Int64)
@@ -426,29 +772,35 @@ class _TableLoader:
             frame = frame.with_columns(pl.col("safeguard").fill_null("none"))
         return frame
 
-    def _raise_first_problem(self, result: pl.DataFrame, by_target: dict[str, str]) -> None:
+    def problem(self, result: pl.DataFrame) -> _Problem | None:
+        """The first problem in column order: an empty required value, then a bad value."""
         for column in self.spec.columns:
             for prefix in ("__null__", "__bad__"):
                 flag = f"{prefix}{column.name}"
                 if flag not in result.columns or not result[flag].any():
                     continue
-                source = by_target[column.name]
                 bad = self.numbered.filter(result[flag])
-                row = int(bad[ROW][0])
-                count = bad.height
-                if prefix == "__null__":
-                    raise LoadError(
-                        f"empty value in required column ({count} row(s))",
-                        file=self.file,
-                        table=self.spec.name,
-                        column=source,
-                        row=row,
-                        expected=f"a {column.name} in every row",
-                        hint=f"every {self.spec.name} row needs a {column.name}: fill it in the "
-                        "export, or map another column to it",
-                    )
-                value = str(bad[source][0])
-                raise self._bad_value(column, source, row, value, count)
+                return _Problem(flag, column.name, int(bad[ROW][0]), bad.height)
+        return None
+
+    def error(self, problem: _Problem) -> LoadError:
+        by_target = {target: source for source, target in self.renames.items()}
+        column = self.spec.column(problem.column)
+        source = by_target[column.name]
+        if problem.flag.startswith("__null__"):
+            return LoadError(
+                f"empty value in required column ({problem.count} row(s))",
+                file=self.file,
+                table=self.spec.name,
+                column=source,
+                row=problem.row,
+                expected=f"a {column.name} in every row",
+                hint=f"every {self.spec.name} row needs a {column.name}: fill it in the "
+                "export, or map another column to it",
+            )
+        first = self.numbered.filter(pl.col(ROW) == problem.row)
+        value = str(first[source][0])
+        return self._bad_value(column, source, problem.row, value, problem.count)
 
     def _bad_value(
         self, column: Column, source: str, row: int, value: str, count: int

@@ -1,11 +1,13 @@
 """What a rule sees: the register, the policy, the as-of date, and the shared derived facts.
 
-Every derived fact of RULES.md ("Derived facts shared by several rules") is defined here once, lazily:
-consent state as intervals, objection to marketing, effective relationship end, legal holds, local dates.
+Every derived fact of RULES.md ("Derived facts shared by several rules") is defined here once,
+lazily: consent state as intervals, objection to marketing, effective relationship end, legal holds,
+local dates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -26,6 +28,7 @@ CHANNEL_PURPOSE = {
 OBJECTION_REQUEST_PURPOSES = (*MARKETING_PURPOSES, "profiling", "market_research")
 _RANK = {"grant": 1, "withdraw": 2, "object": 3}
 _ACTION = {rank: action for action, rank in _RANK.items()}
+_STRICTEST_FIRST = [False, False, False, True]  # sort order of consent events at one instant
 
 
 class Skipped(Exception):
@@ -49,6 +52,18 @@ class Context:
         self.notes: list[str] = []
         # Eager facts handed in by run_audit (e.g. DAT005's duplicate groups).
         self.eager: dict[str, pl.DataFrame] = {}
+        # Set by run_audit: the consent intervals are computed once per run and shared by every
+        # rule (with this engine), instead of once per rule.
+        self.share_engine: str | None = None
+
+    def _shared(self, key: str, plan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
+        """A derived fact several rules join: with sharing on (run_audit), computed once per run
+        and handed to every rule as a frame; otherwise the lazy plan itself."""
+        if self.share_engine is None:
+            return plan()
+        if key not in self.eager:
+            self.eager[key] = plan().collect(engine=self.share_engine)  # type: ignore[arg-type]
+        return self.eager[key].lazy()
 
     # ---- time -------------------------------------------------------------------------------
     @property
@@ -89,7 +104,9 @@ class Context:
     @cached_property
     def subjects(self) -> pl.LazyFrame:
         """One row per subject_id: a duplicated subject's facts come from its first row."""
-        return self.table("subjects").sort(ROW).unique("subject_id", keep="first", maintain_order=True)
+        return (
+            self.table("subjects").sort(ROW).unique("subject_id", keep="first", maintain_order=True)
+        )
 
     @property
     def can_tell_erased(self) -> bool:
@@ -100,15 +117,19 @@ class Context:
             self.notes.append("subjects.erased_at absent: no subject could be taken as erased")
 
     def with_subject(self, frame: pl.LazyFrame, *columns: str, how: str = "left") -> pl.LazyFrame:
-        """Join subject facts (first row) onto rows by subject_id; `how="inner"` drops unknown ones."""
-        facts = self.subjects.select("subject_id", *[pl.col(c).alias(f"subject_{c}") for c in columns])
+        """Join subject facts (first row) onto rows by subject_id; `how="inner"` drops unknown
+        subjects."""
+        facts = self.subjects.select(
+            "subject_id", *[pl.col(c).alias(f"subject_{c}") for c in columns]
+        )
         return frame.join(facts, on="subject_id", how=how)  # type: ignore[arg-type]
 
     # ---- consent state ----------------------------------------------------------------------
     def consent_events(self, *, with_requests: bool = True) -> pl.LazyFrame:
         """Every consent event that counts: consents rows, objection requests, the global spread.
 
-        Columns: subject_id, purpose (String), action (String), recorded_at, event_id (null when derived).
+        Columns: subject_id, purpose (String), action (String), recorded_at, event_id (null when
+        derived).
         """
         schema = {
             "subject_id": pl.String,
@@ -161,21 +182,32 @@ class Context:
         return events
 
     def consent_intervals(self, *, with_requests: bool = True) -> pl.LazyFrame:
-        """Consent state per (subject, purpose) as intervals [valid_from, valid_until) with an action.
+        """Consent state per (subject, purpose) as intervals [valid_from, valid_until) and a state.
 
         At one instant the stricter action wins: object > withdraw > grant. valid_until null = open.
         """
+        return self._shared(
+            f"consent_intervals/{with_requests}", lambda: self._consent_intervals(with_requests)
+        )
+
+    def _consent_intervals(self, with_requests: bool) -> pl.LazyFrame:
         rank = pl.col("action").replace_strict(_RANK, return_dtype=pl.Int8)
+        # NOTE: sorted with the strictest action first at each instant, the first row of an
+        # instant is its state, and the next row of the same pair starts the next interval:
+        # neighbour comparisons instead of a group_by and a window (same frame, several x faster).
+        subject, purpose, at = pl.col("subject_id"), pl.col("purpose"), pl.col("recorded_at")
+        same_pair_before = (subject == subject.shift(1)) & (purpose == purpose.shift(1))
+        same_pair_after = (subject == subject.shift(-1)) & (purpose == purpose.shift(-1))
         return (
             self.consent_events(with_requests=with_requests)
-            .group_by("subject_id", "purpose", "recorded_at")
-            .agg(rank=rank.max())
-            .sort("subject_id", "purpose", "recorded_at")
+            .with_columns(rank=rank)
+            .sort(["subject_id", "purpose", "recorded_at", "rank"], descending=_STRICTEST_FIRST)
+            .filter(~(same_pair_before & (at == at.shift(1))).fill_null(False))
             .select(
                 "subject_id",
                 "purpose",
                 valid_from="recorded_at",
-                valid_until=pl.col("recorded_at").shift(-1).over("subject_id", "purpose"),
+                valid_until=pl.when(same_pair_after).then(at.shift(-1)),
                 state=pl.col("rank").replace_strict(_ACTION, return_dtype=pl.String),
             )
         )
@@ -189,14 +221,17 @@ class Context:
         name: str = "state",
         with_requests: bool = True,
     ) -> pl.LazyFrame:
-        """Add the consent state (grant / withdraw / object, null = none) of `purpose` at instant `at`.
+        """Add the consent state (grant / withdraw / object, null = none) of `purpose` at `at`.
 
         `frame` must carry the unique `_row` key and `subject_id`.
         """
         probe = frame.select(ROW, "subject_id", __purpose=purpose, __at=at)
+        intervals = self.consent_intervals(with_requests=with_requests)
+        if purpose.meta.is_literal():  # NOTE: one purpose: join only its intervals (same rows)
+            intervals = intervals.filter(pl.col("purpose") == pl.select(purpose).item())
         found = (
             probe.join(
-                self.consent_intervals(with_requests=with_requests),
+                intervals,
                 left_on=["subject_id", "__purpose"],
                 right_on=["subject_id", "purpose"],
             )
@@ -206,7 +241,12 @@ class Context:
         return frame.join(found, on=ROW, how="left")
 
     def objected_at(
-        self, frame: pl.LazyFrame, *, at: pl.Expr, name: str = "objected", with_requests: bool = True
+        self,
+        frame: pl.LazyFrame,
+        *,
+        at: pl.Expr,
+        name: str = "objected",
+        with_requests: bool = True,
     ) -> pl.LazyFrame:
         """Add a Boolean: the subject had objected to marketing at instant `at` (some marketing
         purpose's state is `object`)."""
@@ -237,7 +277,7 @@ class Context:
 
     # ---- retention facts --------------------------------------------------------------------
     def relationship_end(self) -> pl.Expr:
-        """Effective relationship end (RULES.md decision list) on a subjects frame; null = active."""
+        """Effective relationship end (RULES.md decision list) on subjects rows; null = active."""
         ended, last = pl.col("relationship_ended_at"), pl.col("last_activity_at")
         inactive = pl.coalesce(last, pl.col("created_at")).dt.offset_by(
             self.policy.retention.inactive_after.offset
@@ -258,8 +298,11 @@ class Context:
         year_end = closed.dt.year() + pl.when(same_year).then(0).otherwise(1)
         return pl.date(year_end + self.policy.retention.accounting_years, 12, 31)
 
-    def holds(self, *, kinds: tuple[str, ...] = ("accounting", "credit", "warranty", "request")) -> pl.LazyFrame:
-        """Every legal hold: subject_id, hold (kind), source (contract or request id), until (null = open).
+    def holds(
+        self, *, kinds: tuple[str, ...] = ("accounting", "credit", "warranty", "request")
+    ) -> pl.LazyFrame:
+        """Every legal hold: subject_id, hold (kind), source (contract or request id), until
+        (null = open).
 
         A hold "until D" still holds on D.
         """
@@ -274,7 +317,9 @@ class Context:
                         "subject_id",
                         hold=pl.lit("accounting"),
                         source="contract_id",
-                        until=pl.when(closed.is_not_null()).then(self.accounting_hold_until(closed)),
+                        until=pl.when(closed.is_not_null()).then(
+                            self.accounting_hold_until(closed)
+                        ),
                     )
                 )
             if "credit" in kinds:
@@ -308,14 +353,23 @@ class Context:
     def subject_holds(self, **kwargs: tuple[str, ...]) -> pl.LazyFrame:
         """Per subject: whether a hold is open (`hold_open`) and the latest hold end (`hold_until`),
         with the holds as a list of "kind source until" strings for evidence."""
-        return self.holds(**kwargs).group_by("subject_id").agg(
-            hold_open=pl.col("until").is_null().any(),
-            hold_until=pl.col("until").max(),
-            holds=pl.format(
-                "{} {} {}", "hold", "source", pl.col("until").cast(pl.String).fill_null("open")
-            ).sort(),
+        return self._shared(f"subject_holds/{sorted(kwargs.items())}", lambda: self._holds(kwargs))
+
+    def _holds(self, kwargs: dict[str, tuple[str, ...]]) -> pl.LazyFrame:
+        return (
+            self.holds(**kwargs)
+            .group_by("subject_id")
+            .agg(
+                hold_open=pl.col("until").is_null().any(),
+                hold_until=pl.col("until").max(),
+                holds=pl.format(
+                    "{} {} {}", "hold", "source", pl.col("until").cast(pl.String).fill_null("open")
+                ).sort(),
+            )
         )
 
 
 def _covers(at: pl.Expr) -> pl.Expr:
-    return (pl.col("valid_from") <= at) & (pl.col("valid_until").is_null() | (at < pl.col("valid_until")))
+    return (pl.col("valid_from") <= at) & (
+        pl.col("valid_until").is_null() | (at < pl.col("valid_until"))
+    )

@@ -1,0 +1,1 @@
+"""Benchmarks (run by hand): the scale benchmark and its peers."""

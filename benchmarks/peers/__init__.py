@@ -1,0 +1,1 @@
+"""Peer implementations of a few rules, for speed comparison and as independent oracles."""
