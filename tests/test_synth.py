@@ -179,3 +179,18 @@ def test_a_folder_holding_other_files_is_never_overwritten(tmp_path: Path) -> No
     assert "holds other files" in done.stderr
     assert "Traceback" not in done.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_synth_works_at_sizes_where_few_company_contacts_are_drawn(tmp_path) -> None:
+    """Regression: with seed 3 and 2,000 subjects a business-id draw once came up short."""
+    import subprocess
+    import sys
+
+    for subjects in ("1", "2000"):
+        done = subprocess.run(
+            [sys.executable, "-m", "auditkit", "synth", str(tmp_path / subjects),
+             "--subjects", subjects, "--seed", "3"],
+            capture_output=True, text=True,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert (tmp_path / subjects / "subjects.parquet").is_file()

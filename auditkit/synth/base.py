@@ -383,7 +383,13 @@ def _business_ids(rng: np.random.Generator, n: int, wrong_check: bool = False) -
     body = rng.integers(1_000_000, 3_400_000, n * 2)
     remainder = (_digits(body, 7).astype(np.int64) - 48) @ _YTUNNUS_WEIGHTS % 11
     keep = remainder != 1
-    body, remainder = body[keep][:n], remainder[keep][:n]
+    body, remainder = body[keep], remainder[keep]
+    while len(body) < n:  # NOTE: rare (a remainder of 1 has no check digit): draw a few more
+        more = rng.integers(1_000_000, 3_400_000, 16)
+        more_remainder = (_digits(more, 7).astype(np.int64) - 48) @ _YTUNNUS_WEIGHTS % 11
+        body = np.concatenate([body, more[more_remainder != 1]])
+        remainder = np.concatenate([remainder, more_remainder[more_remainder != 1]])
+    body, remainder = body[:n], remainder[:n]
     check = np.where(remainder == 0, 0, 11 - remainder)
     if wrong_check:
         check = (check + 1) % 10
