@@ -24,6 +24,7 @@ from auditkit.ci import COUNTING, NEVER_BASELINED, CiResult, apply_ci, load_base
 from auditkit.errors import AuditkitError, UsageError
 from auditkit.findings import AREAS
 from auditkit.policy import FAIL_ON, SEVERITIES, Policy, load_policy
+from auditkit.progress import ProgressCallback, progress_display
 from auditkit.register.loader import DEFAULT_TIMEZONE, Register, load_register
 from auditkit.report.formats import pair_outputs, render, waiver_problem, write_private
 from auditkit.rules import RULES, find_rule
@@ -75,7 +76,12 @@ def _main(
 
 
 def resolve_inputs(
-    path: Path, policy: Path | None, mapping: Path | None, *, policy_required: bool
+    path: Path,
+    policy: Path | None,
+    mapping: Path | None,
+    *,
+    policy_required: bool,
+    progress: ProgressCallback | None = None,
 ) -> tuple[Policy | None, Register]:
     """Load the policy (explicit, or PATH/policy.toml) and the register with its mapping."""
     if policy is None and (path / "policy.toml").is_file():
@@ -90,7 +96,7 @@ def resolve_inputs(
         )
     loaded = load_policy(policy) if policy is not None else None
     timezone = loaded.timezone if loaded else DEFAULT_TIMEZONE
-    return loaded, load_register(path, mapping, timezone=timezone)
+    return loaded, load_register(path, mapping, timezone=timezone, progress=progress)
 
 
 @app.command()
@@ -235,13 +241,20 @@ def check(
             "--history", help="Append this run to an audit-history folder (Parquet per run)."
         ),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="No progress display (it shows on a terminal only).")
+    ] = False,
 ) -> None:
     """Audit the register; exit 0 clean, 1 counting findings at or above the threshold, 2 error."""
     order = [
         "format" if name == "output_format" else name for name in ctx.meta.get(OPTION_ORDER, [])
     ]
     outputs = pair_outputs(order, output_format or [], output or [])
-    loaded, register = resolve_inputs(path, policy, mapping, policy_required=True)
+    with progress_display(enabled=not quiet) as progress:
+        loaded, register = resolve_inputs(
+            path, policy, mapping, policy_required=True, progress=progress
+        )
+        result = _audit_with_progress(loaded, register, as_of, select, ignore, profile, progress)
     assert loaded is not None
     threshold = fail_on or loaded.check.fail_on
     if threshold not in FAIL_ON:
@@ -255,14 +268,6 @@ def check(
         [o for _, o in outputs if o is not None],
         [s.path for s in register.sources]
         + [p for p in (loaded.path, register.mapping_path, waivers, baseline) if p is not None],
-    )
-    result = run_audit(
-        register,
-        loaded,
-        _as_of(as_of, loaded),
-        select=_codes(select),
-        ignore=_codes(ignore),
-        profile=profile,
     )
     if history is not None:
         from auditkit.history import append_history
@@ -304,6 +309,27 @@ def _refuse_overwriting_inputs(outputs: list[Path], inputs: list[str | Path]) ->
 
 def _as_ci(result: AuditResult | CiResult) -> CiResult:
     return result if isinstance(result, CiResult) else apply_ci(result)
+
+
+def _audit_with_progress(
+    loaded: Policy | None,
+    register: Register,
+    as_of: str | None,
+    select: list[str] | None,
+    ignore: list[str] | None,
+    profile: bool,
+    progress: ProgressCallback | None,
+) -> AuditResult:
+    assert loaded is not None
+    return run_audit(
+        register,
+        loaded,
+        _as_of(as_of, loaded),
+        select=_codes(select),
+        ignore=_codes(ignore),
+        profile=profile,
+        progress=progress,
+    )
 
 
 def _exit_code(result: AuditResult | CiResult, threshold: str) -> int:

@@ -164,3 +164,9 @@ def test_check_reports_skipped_rules_in_text_output() -> None:
     assert result.returncode == 1
     assert "CON005 skipped: consent.max_age not set" in result.stdout
     assert "DAT003 ran in part: vehicles.vin absent" in result.stdout
+
+
+def test_check_quiet_prints_no_progress_and_keeps_the_exit_code(register: Path) -> None:
+    result = run("check", register, "--as-of", "2026-06-30", "--quiet")
+    assert result.returncode == 1
+    assert "Loading tables" not in result.stderr and "Running rules" not in result.stderr
