@@ -52,13 +52,17 @@ class Context:
         self.notes: list[str] = []
         # Eager facts handed in by run_audit (e.g. DAT005's duplicate groups).
         self.eager: dict[str, pl.DataFrame] = {}
-        # Set by run_audit: the consent intervals are computed once per run and shared by every
-        # rule (with this engine), instead of once per rule.
+        # Set by run_audit: derived facts several rules use (`shared`: the consent intervals, the
+        # holds per subject) are computed once per run with this engine, not once per rule.
         self.share_engine: str | None = None
+        # The keys of the shared facts asked for (run_audit reads it while planning each rule).
+        self.shared_used: set[str] = set()
 
-    def _shared(self, key: str, plan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
-        """A derived fact several rules join: with sharing on (run_audit), computed once per run
-        and handed to every rule as a frame; otherwise the lazy plan itself."""
+    def shared(self, key: str, plan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
+        """A derived fact several rules use, by a key naming it: with sharing on (run_audit), its
+        plan is computed once per run and handed to every rule as a frame; otherwise the lazy plan
+        itself. (Use it for facts, never for a rule's own findings.)"""
+        self.shared_used.add(key)
         if self.share_engine is None:
             return plan()
         if key not in self.eager:
@@ -186,7 +190,7 @@ class Context:
 
         At one instant the stricter action wins: object > withdraw > grant. valid_until null = open.
         """
-        return self._shared(
+        return self.shared(
             f"consent_intervals/{with_requests}", lambda: self._consent_intervals(with_requests)
         )
 
@@ -353,7 +357,7 @@ class Context:
     def subject_holds(self, **kwargs: tuple[str, ...]) -> pl.LazyFrame:
         """Per subject: whether a hold is open (`hold_open`) and the latest hold end (`hold_until`),
         with the holds as a list of "kind source until" strings for evidence."""
-        return self._shared(f"subject_holds/{sorted(kwargs.items())}", lambda: self._holds(kwargs))
+        return self.shared(f"subject_holds/{sorted(kwargs.items())}", lambda: self._holds(kwargs))
 
     def _holds(self, kwargs: dict[str, tuple[str, ...]]) -> pl.LazyFrame:
         return (
