@@ -441,8 +441,22 @@ def dat006(ctx: Context) -> pl.LazyFrame:
         if not ctx.has(table):
             continue
         key = spec.key
+        # NOTE: candidates first: the keys whose 64-bit hash repeats (a sort of the hashes), then
+        # only their rows are grouped exactly by the key (a hash collision is a candidate that
+        # the count > 1 test drops). A group_by with list aggregates over every key took 10 s
+        # at 10M messages, is_duplicated() on the strings 4 s; this takes under 1 s.
+        frame = ctx.table(table).select(
+            *dict.fromkeys([key, ROW, "subject_id"]), _hash=pl.col(key).hash()
+        )
+        hashes = pl.col("_hash")
+        repeated = (
+            frame.select("_hash")
+            .sort("_hash")
+            .filter((hashes == hashes.shift(1)) | (hashes == hashes.shift(-1)))
+            .unique()
+        )
         rows = (
-            ctx.table(table)
+            frame.join(repeated, on="_hash", how="semi")
             .group_by(key)
             .agg(
                 count=pl.len(),
@@ -531,7 +545,15 @@ def dat007(ctx: Context) -> pl.LazyFrame:
                 )
             )
             facts["subject_created_at"] = created
-        frame = frame.with_columns(
+        # NOTE: a cheap superset of the offending rows first, on the stored instants (no time
+        # zone conversion per row), then the exact local-date tests on the few rows left. A
+        # local date after A is exactly an instant at or after the end of A; a local date more
+        # than a day before the subject's creation is always an instant before that day's UTC
+        # midnight (offsets are within ±14 h). At 10M messages: 4.1 s → 0.9 s.
+        candidates = [_maybe_after(ctx, table, c) for c in columns]
+        if table in AFTER_SUBJECT_COLUMNS:
+            candidates.append(_maybe_before(table, AFTER_SUBJECT_COLUMNS[table]))
+        frame = frame.filter(pl.any_horizontal(candidates)).with_columns(
             problems=pl.concat_list(
                 [pl.when(f).then(pl.lit(code)) for f, _, code, _ in checks]
             ).list.drop_nulls(),
@@ -557,6 +579,22 @@ def dat007(ctx: Context) -> pl.LazyFrame:
             )
         )
     return pl.concat(parts, how="vertical")
+
+
+def _maybe_after(ctx: Context, table: str, column: str) -> pl.Expr:
+    """True for every value whose local date is after A (exact: the first instant after A)."""
+    if TABLES[table].column(column).kind == DATE:
+        return pl.col(column) > ctx.A
+    return pl.col(column) >= pl.lit(ctx.end_of_as_of).dt.convert_time_zone("UTC")
+
+
+def _maybe_before(table: str, column: str) -> pl.Expr:
+    """True for every value whose local date is more than a day before subject_created_at (and
+    for some that are not: the exact test follows)."""
+    created = pl.col("subject_created_at")
+    if TABLES[table].column(column).kind == DATE:
+        return pl.col(column) < created.dt.offset_by("-1d")
+    return pl.col(column) < created.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
 def _local_date(ctx: Context, table: str, column: str) -> pl.Expr:
