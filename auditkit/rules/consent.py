@@ -32,11 +32,23 @@ def scope_categories(ctx: Context) -> list[str]:
 
 
 def marketing_messages(ctx: Context) -> pl.LazyFrame:
-    """Messages in scope of CON001-002: marketing (and research when research_is_marketing), with
-    the channel's purpose (`purpose`) and its consent state at sent_at (`state`, null = none)."""
-    messages = ctx.table("communications").filter(pl.col("category").is_in(scope_categories(ctx)))
-    messages = messages.with_columns(purpose=_channel_purpose())
-    return ctx.state_at(messages, purpose=pl.col("purpose"), at=pl.col("sent_at"))
+    """Messages in scope of CON001-002 whose channel purpose was not granted when sent: marketing
+    (and research when research_is_marketing), with the channel's purpose (`purpose`) and its
+    consent state at sent_at (`state`: null = none, withdraw or object).
+
+    NOTE: a derived fact of both rules, computed once per run (Context.shared); the granted
+    messages (most of them) and the bodies are left out, which keeps it small.
+    """
+
+    def plan() -> pl.LazyFrame:
+        messages = ctx.table("communications").filter(
+            pl.col("category").is_in(scope_categories(ctx))
+        )
+        messages = messages.drop("body", strict=False).with_columns(purpose=_channel_purpose())
+        messages = ctx.state_at(messages, purpose=pl.col("purpose"), at=pl.col("sent_at"))
+        return messages.filter(pl.col("state").ne_missing("grant"))
+
+    return ctx.shared("marketing_messages/not_granted", plan)
 
 
 def soft_opt_in(ctx: Context, messages: pl.LazyFrame) -> pl.LazyFrame:

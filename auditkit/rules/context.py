@@ -66,7 +66,10 @@ class Context:
         if self.share_engine is None:
             return plan()
         if key not in self.eager:
-            self.eager[key] = plan().collect(engine=self.share_engine)  # type: ignore[arg-type]
+            # NOTE: one chunk per column, as the loader does (Polars 2.1 panics in pl.format over
+            # filtered multi-chunk strings).
+            frame = plan().collect(engine=self.share_engine)  # type: ignore[arg-type]
+            self.eager[key] = frame.rechunk()
         return self.eager[key].lazy()
 
     # ---- time -------------------------------------------------------------------------------

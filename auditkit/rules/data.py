@@ -358,31 +358,24 @@ def duplicate_person_groups(ctx: Context) -> dict[str, pl.DataFrame]:
             a, b = find(ids[0]), find(other)
             if a != b:
                 parent[max(a, b)] = min(a, b)
-    groups: dict[str, list[str]] = {}
-    for node in parent:
-        groups.setdefault(find(node), []).append(node)
-    rows = [
-        {
-            "subject_id": min(members),
-            "members": sorted(members),
-            "links": sorted(
-                set(
-                    shared.filter(pl.col("subject_id").is_in(members))["link"]
-                    .str.split(":")
-                    .list.first()
-                )
-            ),
-        }
-        for members in groups.values()
-        if len(members) > 1
-    ]
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "subject_id": pl.String,
-            "members": pl.List(pl.String),
-            "links": pl.List(pl.String),
-        },
+    # Each linked subject with its group's root; the groups of two or more, with the kinds of
+    # link (personal_id, email) their members share.
+    roots = pl.DataFrame(
+        {"subject_id": list(parent), "root": [find(node) for node in parent]},
+        schema={"subject_id": pl.String, "root": pl.String},
+    )
+    kinds = (
+        shared.join(roots, on="subject_id")
+        .group_by("root")
+        .agg(links=pl.col("link").str.split(":").list.first().unique().sort())
+    )
+    frame = (
+        roots.group_by("root")
+        .agg(members=pl.col("subject_id").sort())
+        .filter(pl.col("members").list.len() > 1)
+        .join(kinds, on="root")
+        .select(subject_id=pl.col("members").list.first(), members="members", links="links")
+        .sort("subject_id")
     )
     return {"dat005_groups": frame}
 
