@@ -117,8 +117,12 @@ def _dump(data: dict[str, Any]) -> str:
         return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     def table(prefix: str, body: dict[str, Any]) -> None:
-        scalars = {k: v for k, v in body.items() if not isinstance(v, dict) and not (
-            isinstance(v, list) and v and isinstance(v[0], dict) and k == "recipients")}
+        scalars = {
+            k: v
+            for k, v in body.items()
+            if not isinstance(v, dict)
+            and not (isinstance(v, list) and v and isinstance(v[0], dict) and k == "recipients")
+        }
         lines.append(f"[{prefix}]")
         lines.extend(f"{k} = {value(v)}" for k, v in scalars.items())
         for key, sub in body.items():

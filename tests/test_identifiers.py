@@ -18,6 +18,7 @@ from auditkit.rules.identifiers import (
     hetu_valid,
     mask_hetu,
     mask_hetu_whole,
+    may_hold_hetu,
     vin_valid,
     ytunnus_valid,
 )
@@ -339,6 +340,22 @@ texts = st.lists(
 def test_find_hetus_agrees_with_a_python_reference(values: list[str], as_of: date) -> None:
     got = _column(values, lambda e: find_hetus(e, as_of))
     assert got == [oracle_find(v, as_of) for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(texts, min_size=1, max_size=30),
+    as_of=st.dates(date(1990, 1, 1), date(2030, 12, 31)),
+)
+def test_may_hold_hetu_is_true_wherever_find_hetus_finds_a_code(
+    values: list[str], as_of: date
+) -> None:
+    """DAT002 runs find_hetus only where may_hold_hetu is true: it must never drop a code."""
+    found = _column(values, lambda e: find_hetus(e, as_of))
+    maybe = _column(values, may_hold_hetu)
+    assert all(may for codes, may in zip(found, maybe, strict=True) if codes)
+        re.search(r"[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y]", v) is not None for v in values
+    ]
 
 
 # --- masking ------------------------------------------------------------------------------------

@@ -177,6 +177,40 @@ def test_a_large_parquet_file_is_validated_a_slice_at_a_time_with_the_same_resul
     assert "row 10: unparsable value, 2 bad value(s), the first: '2024-13-05T10:00:00'" in errors[0]
 
 
+def test_a_sliced_table_is_cached_as_private_parts_in_row_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consents = pl.DataFrame(
+        {
+            "event_id": [f"E{i:02d}" for i in range(11)],
+            "subject_id": "S1",
+            "purpose": "profiling",
+            "action": "grant",
+            "recorded_at": [f"2024-01-{i + 1:02d}T10:00:00" for i in range(11)],
+        }
+    )
+    export = write_register(tmp_path / "export")
+    consents.write_parquet(export / "consents.parquet")
+    whole = load_register(export, cache=False)
+    monkeypatch.setattr(loader, "SLICE_ROWS", 4)
+    first = load_register(export, cache=tmp_path / "cache")
+    folders = [p for p in (tmp_path / "cache" / "registers").iterdir() if p.is_dir()]
+    assert len(folders) == 1 and folders[0].suffix == ".parquet"
+    parts = sorted(folders[0].iterdir())
+    assert [p.name for p in parts] == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ]
+    assert stat.S_IMODE(folders[0].stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in parts)
+    second = load_register(export, cache=tmp_path / "cache")  # read from the parts
+    for register in (first, second):
+        assert_same_register(whole, register)
+    ids = second.table("consents").collect()["event_id"].to_list()
+    assert ids == [f"E{i:02d}" for i in range(11)]
+
+
 def test_cache_entries_are_written_atomically(tmp_path: Path) -> None:
     """Only finished entries carry their facts file; temporary files do not linger."""
     load_sample(cache=tmp_path)

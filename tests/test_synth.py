@@ -188,9 +188,19 @@ def test_synth_works_at_sizes_where_few_company_contacts_are_drawn(tmp_path) -> 
 
     for subjects in ("1", "2000"):
         done = subprocess.run(
-            [sys.executable, "-m", "auditkit", "synth", str(tmp_path / subjects),
-             "--subjects", subjects, "--seed", "3"],
-            capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "auditkit",
+                "synth",
+                str(tmp_path / subjects),
+                "--subjects",
+                subjects,
+                "--seed",
+                "3",
+            ],
+            capture_output=True,
+            text=True,
         )
         assert done.returncode == 0, done.stderr[-2000:]
         assert (tmp_path / subjects / "subjects.parquet").is_file()

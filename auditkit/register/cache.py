@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,8 @@ class Entry:
 
     @property
     def parquet(self) -> Path:
+        """The typed copy: one Parquet file, or (a table validated a slice at a time) a folder of
+        Parquet parts in row order (`part-00000.parquet`, ...)."""
         return self.folder / f"{self.key}.parquet"
 
     @property
@@ -102,7 +105,7 @@ class Entry:
             meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if meta.get("format") != CACHE_FORMAT or not self.parquet.is_file():
+        if meta.get("format") != CACHE_FORMAT or not self.parquet.exists():
             return None
         return meta
 
@@ -113,9 +116,20 @@ class Entry:
         os.chmod(name, 0o600)
         return Path(name)
 
+    def temporary_folder(self) -> Path:
+        """A private temporary folder beside the entry, for writing its copy as parts."""
+        return Path(tempfile.mkdtemp(prefix=f".{self.key}.", suffix=".tmp", dir=self.folder))
+
     def commit(self, written: Path, meta: dict[str, Any]) -> None:
-        """Move a finished copy into place, then its facts (an entry without facts is ignored)."""
-        os.chmod(written, 0o600)
+        """Move a finished copy (file or folder of parts) into place, then its facts (an entry
+        without facts is ignored)."""
+        if written.is_dir():
+            os.chmod(written, 0o700)
+            for part in written.iterdir():
+                os.chmod(part, 0o600)
+        else:
+            os.chmod(written, 0o600)
+        remove(self.parquet)  # an earlier copy without its facts (a run that was cut off)
         os.replace(written, self.parquet)
         meta_tmp = self.temporary()
         meta_tmp.write_text(
@@ -123,6 +137,15 @@ class Entry:
             encoding="utf-8",
         )
         os.replace(meta_tmp, self.meta_path)
+
+
+def remove(path: Path) -> None:
+    """Delete a file or a folder of parts; an absent path is fine."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 def entry(folder: Path, sha256: str, spec: dict[str, Any]) -> Entry:

@@ -6,13 +6,11 @@ stop at the first bad value with an error naming file, table, column, row, value
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from auditkit.errors import LoadError, MappingError
 from auditkit.progress import ProgressCallback, report
@@ -210,7 +208,8 @@ class _Loaded:
 
 
 def _scan(parquet: Path) -> pl.LazyFrame:
-    return pl.scan_parquet(parquet)
+    """A cached copy: one file, or a folder of parts read in name (row) order."""
+    return pl.scan_parquet(parquet, hive_partitioning=False)
 
 
 def _load_table(
@@ -251,7 +250,7 @@ def _load_table(
         # filtered multi-chunk strings.
         loaded.frame = frame.rechunk().lazy()
         return loaded
-    written = entry.temporary()
+    written = entry.temporary_folder() if sliced else entry.temporary()
     try:
         if sliced:
             _, loaded = _load_parquet_slices(
@@ -264,8 +263,7 @@ def _load_table(
             loaded = loader.loaded()
         entry.commit(written, loaded.meta())
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            written.unlink()
+        register_cache.remove(written)
     loaded.frame = _scan(entry.parquet)
     return loaded
 
@@ -280,48 +278,46 @@ def _load_parquet_slices(
     written: Path | None = None,
 ) -> tuple[list[pl.DataFrame], _Loaded]:
     """Validate a large Parquet file a slice at a time; each slice is typed exactly as the whole
-    would be (every check is row by row). With `written`, the slices go to that Parquet file as
-    row groups and nothing is kept; otherwise they are returned."""
+    would be (every check is row by row). With `written` (a folder), each slice goes to its own
+    Parquet part there and nothing is kept; otherwise they are returned.
+
+    NOTE: parts written by Polars, not one file through pyarrow's ParquetWriter: at 10M messages
+    the conversion to Arrow and pyarrow's single-threaded writer took 5.4 s, Polars' writer 2 s.
+    """
     total = parquet_rows(file, spec.name)
     parts: list[pl.DataFrame] = []
-    writer: pq.ParquetWriter | None = None
     loaded: _Loaded | None = None
     rows = 0
-    try:
-        for offset in range(0, max(total, 1), SLICE_ROWS):
-            raw = read_parquet_slice(file, spec.name, scanned, offset, SLICE_ROWS)
-            loader = _TableLoader(raw, spec, mapping, options, timezone)
-            result = loader.evaluate()
-            problem = loader.problem(result)
-            if problem is not None:
-                # NOTE: the error counts the bad values of the whole file, as an unsliced load.
-                for start in range(offset + SLICE_ROWS, total, SLICE_ROWS):
-                    rest = read_parquet_slice(file, spec.name, scanned, start, SLICE_ROWS)
-                    more = _TableLoader(rest, spec, mapping, options, timezone)
-                    problem = replace(problem, count=problem.count + more.count(problem.flag))
-                raise loader.error(problem)
-            frame = loader.finish(result)
-            rows += frame.height
-            part = loader.loaded()
-            if loaded is None:
-                loaded = part
-            else:
-                loaded.extras = tuple(
-                    replace(a, has_value=a.has_value or b.has_value)
-                    for a, b in zip(loaded.extras, part.extras, strict=True)
-                )
-                for kind, count in part.clock.items():
-                    loaded.clock[kind] += count
-            if written is None:
-                parts.append(frame)
-                continue
-            arrow = frame.to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(written, arrow.schema, compression=CACHE_COMPRESSION)
-            writer.write_table(arrow)
-    finally:
-        if writer is not None:
-            writer.close()
+    for offset in range(0, max(total, 1), SLICE_ROWS):
+        raw = read_parquet_slice(file, spec.name, scanned, offset, SLICE_ROWS)
+        loader = _TableLoader(raw, spec, mapping, options, timezone)
+        result = loader.evaluate()
+        problem = loader.problem(result)
+        if problem is not None:
+            # NOTE: the error counts the bad values of the whole file, as an unsliced load.
+            for start in range(offset + SLICE_ROWS, total, SLICE_ROWS):
+                rest = read_parquet_slice(file, spec.name, scanned, start, SLICE_ROWS)
+                more = _TableLoader(rest, spec, mapping, options, timezone)
+                problem = replace(problem, count=problem.count + more.count(problem.flag))
+            raise loader.error(problem)
+        frame = loader.finish(result)
+        rows += frame.height
+        part = loader.loaded()
+        if loaded is None:
+            loaded = part
+        else:
+            loaded.extras = tuple(
+                replace(a, has_value=a.has_value or b.has_value)
+                for a, b in zip(loaded.extras, part.extras, strict=True)
+            )
+            for kind, count in part.clock.items():
+                loaded.clock[kind] += count
+        if written is None:
+            parts.append(frame)
+            continue
+        frame.write_parquet(
+            written / f"part-{offset // SLICE_ROWS:05d}.parquet", compression=CACHE_COMPRESSION
+        )
     assert loaded is not None
     loaded.source = replace(loaded.source, rows=rows)
     return parts, loaded

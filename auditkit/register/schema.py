@@ -249,7 +249,8 @@ TABLES: dict[str, Table] = {
     )
 }
 
-# Columns that hold no data category of their own: keys, subject references, the controller's records.
+# Columns that hold no data category of their own: keys, subject references, the controller's
+# records.
 _NO_CATEGORY = {"subject_id", "vehicle_id", "contract_id", "event_id", "message_id", "note_id"}
 
 

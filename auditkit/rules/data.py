@@ -9,7 +9,14 @@ import polars as pl
 from auditkit.findings import evidence, findings
 from auditkit.register.schema import DATE, ROW, TABLES, column_category
 from auditkit.rules.context import Context, Skipped
-from auditkit.rules.identifiers import find_hetus, hetu_valid, mask_hetu, vin_valid, ytunnus_valid
+from auditkit.rules.identifiers import (
+    find_hetus,
+    hetu_valid,
+    mask_hetu,
+    may_hold_hetu,
+    vin_valid,
+    ytunnus_valid,
+)
 from auditkit.rules.registry import rule
 
 REFERRING_TABLES = (
@@ -181,8 +188,11 @@ def dat002(ctx: Context) -> pl.LazyFrame:
         if not ctx.has_column(table, column):
             ctx.partial.append(f"{table}.{column} absent")
             continue
+        # NOTE: the regex work only on texts that hold the code's shape at all (at 10M messages,
+        # half without a body, 1.4 s → 0.3 s).
         rows = (
             ctx.table(table)
+            .filter(may_hold_hetu(pl.col(column)))
             .with_columns(codes=find_hetus(pl.col(column), ctx.as_of))
             .filter(pl.col("codes").list.len() > 0)
         )
@@ -546,15 +556,19 @@ def dat007(ctx: Context) -> pl.LazyFrame:
         candidates = [_maybe_after(ctx, table, c) for c in columns]
         if table in AFTER_SUBJECT_COLUMNS:
             candidates.append(_maybe_before(table, AFTER_SUBJECT_COLUMNS[table]))
-        frame = frame.filter(pl.any_horizontal(candidates)).with_columns(
-            problems=pl.concat_list(
-                [pl.when(f).then(pl.lit(code)) for f, _, code, _ in checks]
-            ).list.drop_nulls(),
-            sentences=pl.concat_list(
-                [pl.when(f).then(text) for f, _, _, text in checks]
-            ).list.drop_nulls(),
-            first_bad=pl.min_horizontal([pl.when(f).then(value) for f, value, _, _ in checks]),
-        ).filter(pl.col("problems").list.len() > 0)
+        frame = (
+            frame.filter(pl.any_horizontal(candidates))
+            .with_columns(
+                problems=pl.concat_list(
+                    [pl.when(f).then(pl.lit(code)) for f, _, code, _ in checks]
+                ).list.drop_nulls(),
+                sentences=pl.concat_list(
+                    [pl.when(f).then(text) for f, _, _, text in checks]
+                ).list.drop_nulls(),
+                first_bad=pl.min_horizontal([pl.when(f).then(value) for f, value, _, _ in checks]),
+            )
+            .filter(pl.col("problems").list.len() > 0)
+        )
         parts.append(
             findings(
                 frame,

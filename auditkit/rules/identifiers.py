@@ -105,6 +105,13 @@ def find_hetus(expr: pl.Expr, as_of: date) -> pl.Expr:
     return candidates.list.eval(pl.element().filter(hetu_valid(pl.element(), as_of)))
 
 
+def may_hold_hetu(expr: pl.Expr) -> pl.Expr:
+    """True for every text in which find_hetus can find a code (and for some where it finds
+    none): the code's shape anywhere, without the token and validity tests. A cheap filter first.
+    """
+    return expr.str.contains(_HETU_TOKEN)
+
+
 def mask_hetu(expr: pl.Expr) -> pl.Expr:
     """An identity code with its individual part hidden: `131052-308T` → `131052-****`."""
     return expr.str.slice(0, 7) + pl.lit("****")
