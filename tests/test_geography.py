@@ -191,3 +191,32 @@ def test_lawful_transfer_accepts_an_enum_safeguard() -> None:
     )
     expr = lawful_transfer(pl.col("country"), pl.col("safeguard"), pl.col("on"), SHIPPED)
     assert frame.select(expr).collect()["country"].to_list() == [True, False]
+
+
+def test_lawful_transfer_on_a_normalised_column_agrees_with_the_raw_one() -> None:
+    """DIS003 normalises the country once and passes the column (normalised=True)."""
+    countries = [" us ", "uk", "EL", "jp", "CH", "", None, "FI", "br", "Us"]
+    safeguards = ["dpf", "none", None, "adequacy", "scc", "none", "none", "none", "none", "dpf"]
+    frame = pl.LazyFrame(
+        {"country": countries, "safeguard": safeguards, "on": [date(2024, 1, 1)] * 10},
+        schema={"country": pl.String, "safeguard": pl.String, "on": pl.Date},
+    )
+    raw = lawful_transfer(pl.col("country"), pl.col("safeguard"), pl.col("on"), SHIPPED)
+    done = lawful_transfer(
+        pl.col("code"), pl.col("safeguard"), pl.col("on"), SHIPPED, normalised=True
+    )
+    out = frame.with_columns(code=normalise_country(pl.col("country"))).select(raw=raw, done=done)
+    result = out.collect()
+    assert result["raw"].to_list() == result["done"].to_list()
+    assert result["raw"].to_list() == [
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+        True,
+    ]

@@ -211,8 +211,18 @@ def dis002(ctx: Context) -> pl.LazyFrame:
 )
 def dis003(ctx: Context) -> pl.LazyFrame:
     entries = merge_adequacy(load_adequacy(), _policy_entries(ctx.policy))
-    frame = disclosures(ctx).filter(
-        ~lawful_transfer(pl.col("country"), pl.col("safeguard"), pl.col("disclosed_on"), entries)
+    frame = (
+        disclosures(ctx)
+        .with_columns(__country=normalise_country(pl.col("country")))
+        .filter(
+            ~lawful_transfer(
+                pl.col("__country"),
+                pl.col("safeguard"),
+                pl.col("disclosed_on"),
+                entries,
+                normalised=True,
+            )
+        )
     )
     return _shape(
         ctx,
