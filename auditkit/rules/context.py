@@ -362,22 +362,33 @@ class Context:
         return pl.concat(parts, how="vertical")
 
     def subject_holds(self, **kwargs: tuple[str, ...]) -> pl.LazyFrame:
-        """Per subject: whether a hold is open (`hold_open`) and the latest hold end (`hold_until`),
-        with the holds as a list of "kind source until" strings for evidence."""
+        """Per subject: whether a hold is open (`hold_open`) and the latest hold end
+        (`hold_until`). (The holds themselves, for evidence: hold_list.)"""
         return self.shared(f"subject_holds/{sorted(kwargs.items())}", lambda: self._holds(kwargs))
 
     def _holds(self, kwargs: dict[str, tuple[str, ...]]) -> pl.LazyFrame:
         return (
             self.holds(**kwargs)
             .group_by("subject_id")
+            .agg(hold_open=pl.col("until").is_null().any(), hold_until=pl.col("until").max())
+        )
+
+    def hold_list(self, frame: pl.LazyFrame, **kwargs: tuple[str, ...]) -> pl.LazyFrame:
+        """Add `holds`: the subject's holds as sorted "kind source until" strings (evidence).
+
+        NOTE: formatted for the rows of `frame` only (the findings), not for every subject.
+        """
+        listed = (
+            self.holds(**kwargs)
+            .join(frame.select("subject_id").unique(), on="subject_id", how="semi")
+            .group_by("subject_id")
             .agg(
-                hold_open=pl.col("until").is_null().any(),
-                hold_until=pl.col("until").max(),
                 holds=pl.format(
                     "{} {} {}", "hold", "source", pl.col("until").cast(pl.String).fill_null("open")
-                ).sort(),
+                ).sort()
             )
         )
+        return frame.join(listed, on="subject_id", how="left")
 
 
 def _covers(at: pl.Expr) -> pl.Expr:

@@ -35,7 +35,7 @@ def note_absent(ctx: Context, absent: dict[str, str]) -> None:
 def subject_deadlines(ctx: Context) -> pl.LazyFrame:
     """RET001's retention deadline per subject (first row, not erased); null deadline = none yet.
 
-    Columns: subject_id, _row, end, base, objected, hold_open, hold_until, holds, deadline.
+    Columns: subject_id, _row, end, base, objected, hold_open, hold_until, deadline.
     """
     retention = ctx.policy.retention
     subjects = ctx.subjects
@@ -99,7 +99,7 @@ def ret001(ctx: Context) -> pl.LazyFrame:
             "requests": "no open-request hold or objection request known",
         },
     )
-    overdue = subject_deadlines(ctx).filter(pl.col("deadline") < ctx.A)
+    overdue = ctx.hold_list(subject_deadlines(ctx).filter(pl.col("deadline") < ctx.A))
     extension = ctx.policy.retention.marketing_extension
     days = (ctx.A - pl.col("deadline")).dt.total_days()
     held_longer = pl.col("hold_until").is_not_null() & (pl.col("hold_until") > pl.col("base"))
