@@ -279,17 +279,20 @@ def dsr004(ctx: Context) -> pl.LazyFrame:
 def dsr005(ctx: Context) -> pl.LazyFrame:
     if not ctx.has("contracts"):
         ctx.notes.append("contracts absent: no accounting, credit or warranty hold known")
-    holds = (
-        ctx.holds(kinds=("accounting", "credit", "warranty"))
-        .filter(pl.col("until").is_null() | (pl.col("until") >= ctx.A))
-        .group_by("subject_id")
-        .agg(held_by=pl.format("{} {}", "hold", "source").sort())
-    )
     frame = ctx.table("requests").filter(
         (pl.col("kind") == "erasure") & pl.col("completed_at").is_not_null()
     )
     frame = ctx.with_subject(frame, "erased_at", how="inner").filter(
         pl.col("subject_erased_at").is_null()
+    )
+    # NOTE: the holds of these requests' subjects only (formatting every subject's holds took
+    # 0.9 s at 1M subjects).
+    holds = (
+        ctx.holds(kinds=("accounting", "credit", "warranty"))
+        .join(frame.select("subject_id").unique(), on="subject_id", how="semi")
+        .filter(pl.col("until").is_null() | (pl.col("until") >= ctx.A))
+        .group_by("subject_id")
+        .agg(held_by=pl.format("{} {}", "hold", "source").sort())
     )
     frame = frame.join(holds, on="subject_id", how="left").filter(
         (pl.col("outcome") == "fulfilled")
