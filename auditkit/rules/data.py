@@ -553,7 +553,7 @@ def dat007(ctx: Context) -> pl.LazyFrame:
         # local date after A is exactly an instant at or after the end of A; a local date more
         # than a day before the subject's creation is always an instant before that day's UTC
         # midnight (offsets are within ±14 h). At 10M messages: 4.1 s → 0.9 s.
-        candidates = [_maybe_after(ctx, table, c) for c in columns]
+        candidates = [_after(ctx, table, c) for c in columns]
         if table in AFTER_SUBJECT_COLUMNS:
             candidates.append(_maybe_before(table, AFTER_SUBJECT_COLUMNS[table]))
         frame = (
@@ -588,8 +588,9 @@ def dat007(ctx: Context) -> pl.LazyFrame:
     return pl.concat(parts, how="vertical")
 
 
-def _maybe_after(ctx: Context, table: str, column: str) -> pl.Expr:
-    """True for every value whose local date is after A (exact: the first instant after A)."""
+def _after(ctx: Context, table: str, column: str) -> pl.Expr:
+    """Whether a value's local date is after A: a Date after A, an instant at or after the first
+    instant after A (exactly `local date > A`, without converting every value's time zone)."""
     if TABLES[table].column(column).kind == DATE:
         return pl.col(column) > ctx.A
     return pl.col(column) >= pl.lit(ctx.end_of_as_of).dt.convert_time_zone("UTC")
@@ -617,7 +618,9 @@ def future_values(ctx: Context) -> int:
     for table, columns in EVENT_COLUMNS.items():
         if not ctx.has(table):
             continue
-        exprs = [(_local_date(ctx, table, c) > ctx.A).sum().alias(c) for c in columns]
+        # NOTE: _after is exact (an instant at or after the end of A), without a time zone
+        # conversion per value.
+        exprs = [_after(ctx, table, c).sum().alias(c) for c in columns]
         plans.append(ctx.table(table).select(pl.sum_horizontal(exprs).alias("n")))
     for frame in pl.collect_all(plans):
         total += int(frame["n"][0] or 0)

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditkit.audit import AuditResult, run_audit
 from auditkit.register.loader import load_register
+from auditkit.rules.context import Context
 from auditkit.rules.identifiers import HETU_CHECK_ALPHABET
 from tests.builders import AS_OF, audit, finding, found, make_policy, write_register
 
@@ -1236,3 +1240,63 @@ def test_dat007_occurred_at_is_the_event_date_for_an_event_before_created(tmp_pa
         ],
     )
     assert finding(result, "DAT007", "N1")["occurred_at"] == date(2023, 5, 5)
+
+
+def test_the_run_warns_of_values_dated_after_the_as_of_date(tmp_path) -> None:
+    # Helsinki is UTC+3 in summer: 2026-07-01T00:30 local is after A, 2026-06-30T23:59 is not.
+    result = audit(
+        tmp_path,
+        select=["DAT007"],
+        subjects=[{"subject_id": "S1"}],
+        communications=[
+            {"message_id": m, "subject_id": "S1", "channel": "email", "category": "service",
+             "sent_at": at}
+            for m, at in (("M1", "2026-07-01T00:30:00"), ("M2", "2026-06-30T23:59:00"))
+        ],
+        contracts=[{"contract_id": "C1", "subject_id": "S1", "kind": "purchase",
+                    "signed_at": "2026-07-01"}],
+    )  # fmt: skip
+    assert [w for w in result.warnings if "dated after" in w] == [
+        "2 value(s) are dated after the as-of date 2026-06-30: an audit as of a day before the "
+        "export is not a reconstruction of the past"
+    ]
+    assert sorted(found(result, "DAT007")) == ["C1", "M1"]
+
+
+_ZONES = ["Europe/Helsinki", "UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/St_Johns"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    instants=st.lists(
+        st.datetimes(datetime(2020, 1, 1), datetime(2030, 12, 31)), min_size=1, max_size=20
+    ),
+    created=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    as_of=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    zone=st.sampled_from(_ZONES),
+)
+def test_dat007_cheap_tests_agree_with_the_local_date_tests(
+    instants: list[datetime], created: date, as_of: date, zone: str
+) -> None:
+    """DAT007 filters on the stored instants before the local-date tests: `_after` is exactly
+    `local date > A`, `_maybe_before` is true wherever `local date < created - 1 day`."""
+    from auditkit.rules import data
+
+    ctx = type("Ctx", (), {})()
+    ctx.as_of, ctx.timezone = as_of, zone
+    ctx.A = pl.lit(as_of, pl.Date)
+    ctx.end_of_as_of = Context.end_of_as_of.func(ctx)
+    ctx.local_date = lambda e: Context.local_date(ctx, e)
+    frame = pl.DataFrame(
+        {"sent_at": instants, "subject_created_at": [created] * len(instants)},
+        schema={"sent_at": pl.Datetime("us", "UTC"), "subject_created_at": pl.Date},
+    )
+    local = ctx.local_date(pl.col("sent_at"))
+    out = frame.select(
+        after=data._after(ctx, "communications", "sent_at"),
+        exact_after=local > ctx.A,
+        maybe_before=data._maybe_before("communications", "sent_at"),
+        exact_before=local < pl.col("subject_created_at").dt.offset_by("-1d"),
+    )
+    assert out["after"].to_list() == out["exact_after"].to_list()
+    assert all(m for m, e in zip(out["maybe_before"], out["exact_before"], strict=True) if e)
