@@ -306,16 +306,13 @@ def dat003(ctx: Context) -> pl.LazyFrame:
     fix="Link the row to the right subject, or delete it.",
 )
 def dat004(ctx: Context) -> pl.LazyFrame:
-    known = ctx.table("subjects").select("subject_id").unique()
     parts = []
     for table in REFERRING_TABLES:
         if not ctx.has(table):
             continue
         key = TABLES[table].key
-        rows = (
-            ctx.table(table)
-            .filter(pl.col("subject_id").is_not_null())
-            .join(known, on="subject_id", how="anti")
+        rows = subject_links(ctx, table).filter(
+            pl.col("subject_id").is_not_null() & ~pl.col("subject_known")
         )
         parts.append(
             findings(
@@ -334,6 +331,35 @@ def dat004(ctx: Context) -> pl.LazyFrame:
     if not parts:
         return pl.LazyFrame(schema=_empty_schema())
     return pl.concat(parts, how="vertical")
+
+
+def subject_links(ctx: Context, table: str) -> pl.LazyFrame:
+    """The rows of a referring table that DAT004 or DAT007 may report, found by one join of the
+    table to its subjects that both rules share: rows whose subject_id is not in subjects
+    (`subject_known` false; a null subject_id is never known), and rows whose event may lie more
+    than a day before their subject's created_at (`_maybe_before`: DAT007 makes the exact test).
+
+    Columns: _row, the key, subject_id, the event columns, subject_known, subject_created_at (the
+    first subjects row's created_at).
+
+    NOTE: one join per table instead of one per rule: at 10M messages each join takes ~0.9 s.
+    """
+
+    def plan() -> pl.LazyFrame:
+        columns = [ROW, TABLES[table].key, "subject_id", *EVENT_COLUMNS[table]]
+        facts = ctx.subjects.select(
+            "subject_id", subject_created_at="created_at", subject_known=pl.lit(True)
+        )
+        unknown = pl.col("subject_id").is_not_null() & ~pl.col("subject_known")
+        return (
+            ctx.table(table)
+            .select(columns)
+            .join(facts, on="subject_id", how="left")
+            .with_columns(pl.col("subject_known").fill_null(False))
+            .filter(unknown | _maybe_before(table, AFTER_SUBJECT_COLUMNS[table]).fill_null(False))
+        )
+
+    return ctx.shared(f"subject_links/{table}", plan)
 
 
 def duplicate_person_groups(ctx: Context) -> dict[str, pl.DataFrame]:
@@ -515,7 +541,8 @@ def dat007(ctx: Context) -> pl.LazyFrame:
         if not ctx.has(table):
             continue
         spec = TABLES[table]
-        frame = ctx.table(table)
+        columns_read = list(dict.fromkeys([ROW, spec.key, "subject_id", *columns]))
+        frame = ctx.table(table).select(columns_read)
         local = partial(_local_date, ctx, table)
         # Per check: whether it fails, the local date that fails it, its code and its sentence.
         checks = [
@@ -531,8 +558,17 @@ def dat007(ctx: Context) -> pl.LazyFrame:
         if table in AFTER_SUBJECT_COLUMNS:
             column = AFTER_SUBJECT_COLUMNS[table]
             # NOTE: a left join: an unknown subject has no created_at, so this test is null (not
-            # failed) and only the after-A test judges its rows.
-            frame = ctx.with_subject(frame, "created_at")
+            # failed) and only the after-A test judges its rows. The rows dated after A are
+            # joined here (few); those that may precede their subject come from subject_links.
+            after = ctx.with_subject(
+                frame.filter(pl.any_horizontal([_after(ctx, table, c) for c in columns])),
+                "created_at",
+            )
+            before = subject_links(ctx, table).filter(pl.col("subject_known"))
+            frame = pl.concat(
+                [f.select(*columns_read, "subject_created_at") for f in (after, before)],
+                how="vertical",
+            ).unique(ROW, keep="first")
             created = pl.col("subject_created_at")
             checks.append(
                 (
