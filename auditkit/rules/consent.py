@@ -297,8 +297,14 @@ def con004(ctx: Context) -> pl.LazyFrame:
     )
     grants = grants.with_columns(in_force_at_as_of=_in_force_at(ctx.at_as_of))
     if ctx.has("communications"):
-        messages = ctx.table("communications").filter(
-            pl.col("category").is_in(scope_categories(ctx)) & pl.col("channel").is_in(ELECTRONIC)
+        # NOTE: only the messages of subjects with such a grant (few) are joined to subjects.
+        messages = (
+            ctx.table("communications")
+            .filter(
+                pl.col("category").is_in(scope_categories(ctx))
+                & pl.col("channel").is_in(ELECTRONIC)
+            )
+            .join(grants.select("subject_id").unique(), on="subject_id", how="semi")
         )
         messages = (
             ctx.with_subject(messages, "subject_type", how="inner")
