@@ -47,7 +47,13 @@ def disclosures(ctx: Context) -> pl.LazyFrame:
     Adds `tpd` (the consent state of third_party_disclosure at disclosed_at, null = none),
     `tpd_event` (the consents row that gives that state; the lowest event_id when several tie) and
     `consented` (the state is `grant`).
+
+    NOTE: a derived fact of all ten DIS rules, computed once per run (Context.shared).
     """
+    return ctx.shared("disclosures", lambda: _disclosures(ctx))
+
+
+def _disclosures(ctx: Context) -> pl.LazyFrame:
     frame = ctx.table("disclosures").with_columns(
         disclosed_on=ctx.local_date(pl.col("disclosed_at")), declared=declared(ctx.policy)
     )
@@ -264,8 +270,9 @@ def _policy_entries(policy: Policy) -> list[AdequacyEntry]:
     fix="Declare the transfer in the notice and the policy, or keep the processing inside the EEA.",
 )
 def dis004(ctx: Context) -> pl.LazyFrame:
-    # The row's code as the policy's: trimmed, upper-cased, EL → GR and UK → GB.
-    country = normalise_country(pl.col("country"))
+    # The row's code as the policy's: trimmed, upper-cased, EL → GR and UK → GB. NOTE: computed
+    # once as a column: the expression would be evaluated again at every recipient's test.
+    country = pl.col("__country")
     allowed = pl.lit(False)
     for recipient in ctx.policy.disclosures.recipients:
         countries = [normalise_country_code(c) or "" for c in recipient.transfer_countries]
@@ -274,7 +281,11 @@ def dis004(ctx: Context) -> pl.LazyFrame:
         allowed = allowed | (
             (pl.col("recipient_category") == recipient.category).fill_null(False) & listed
         )
-    frame = disclosures(ctx).filter(pl.col("declared") & ~in_eea(country) & ~allowed)
+    frame = (
+        disclosures(ctx)
+        .with_columns(__country=normalise_country(pl.col("country")))
+        .filter(pl.col("declared") & ~in_eea(country) & ~allowed)
+    )
     return _shape(
         ctx,
         frame,
