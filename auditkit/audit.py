@@ -29,7 +29,7 @@ from auditkit.progress import ProgressCallback, report
 from auditkit.register.loader import Register
 from auditkit.rules import RULES, Rule, select_rules
 from auditkit.rules.calendar import HOLIDAYS_VERSION
-from auditkit.rules.context import Context, Skipped
+from auditkit.rules.context import Context, SharedFact, Skipped
 from auditkit.rules.geography import ADEQUACY_VERSION
 
 
@@ -57,6 +57,8 @@ class AuditResult:
     run: dict[str, Any]
     deletion_calendar: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
+    # The derived facts several rules share, computed once (their time is no rule's own).
+    shared_facts: dict[str, SharedFact] = field(default_factory=dict)
 
     @property
     def rules_run(self) -> list[str]:
@@ -105,6 +107,11 @@ class AuditResult:
             for code, s in self.statuses.items()
         }
         run["warnings"] = self.warnings
+        if timings:
+            run["shared_facts"] = {
+                key: {"seconds": round(fact.seconds, 4), "rows": fact.rows}
+                for key, fact in self.shared_facts.items()
+            }
         return {
             "run": run,
             "findings": _records(self.findings),
@@ -156,6 +163,7 @@ def run_audit(
     planned, the collect, and the result assembled (auditkit.progress).
     """
     ctx = Context(register, policy, as_of)
+    ctx.profile = profile
     statuses, frames = _run_rules(
         select_rules(select, ignore), ctx, profile=profile, engine=engine, progress=progress
     )
@@ -191,7 +199,7 @@ def run_audit(
         "rules_run": [c for c, s in statuses.items() if s.status != "skipped"],
         "clock_changes": register.clock_changes,
     }
-    return AuditResult(findings, as_of, statuses, run, calendar, warnings)
+    return AuditResult(findings, as_of, statuses, run, calendar, warnings, ctx.shared_facts)
 
 
 def _run_rules(

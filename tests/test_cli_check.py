@@ -170,3 +170,29 @@ def test_check_quiet_prints_no_progress_and_keeps_the_exit_code(register: Path) 
     result = run("check", register, "--as-of", "2026-06-30", "--quiet")
     assert result.returncode == 1
     assert "Loading tables" not in result.stderr and "Running rules" not in result.stderr
+
+
+def test_profile_prints_rule_and_shared_fact_times_and_their_plans(register: Path) -> None:
+    result = run("check", register, "--as-of", "2026-06-30", "--profile", "--fail-on", "never")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Profile: shared derived facts and rules" in out
+    # The consent intervals are a fact CON001 uses: computed once, timed on their own.
+    assert "consent_intervals" in out
+    assert "Query plan of rule CON001" in out
+    assert "Query plan of shared consent_intervals" in out
+    timed = [line for line in out.splitlines() if line.strip().startswith("│ rule")]
+    ran = json.loads(run("check", register, "--as-of", "2026-06-30", "--format", "json").stdout)
+    assert len(timed) == len(ran["run"]["rules_run"])  # every rule that ran has its own line
+
+
+def test_profile_adds_shared_fact_timings_to_the_json_run_record(register: Path) -> None:
+    plain = json.loads(run("check", register, "--as-of", "2026-06-30", "--format", "json").stdout)
+    profiled = json.loads(
+        run("check", register, "--as-of", "2026-06-30", "--format", "json", "--profile").stdout
+    )
+    assert "shared_facts" not in plain["run"]  # a run without --profile stays reproducible
+    facts = profiled["run"]["shared_facts"]
+    assert facts and all(f["seconds"] >= 0 and f["rows"] >= 0 for f in facts.values())
+    assert any(key.startswith("consent_intervals") for key in facts)
+    assert profiled["run"]["rules"]["CON001"]["seconds"] >= 0

@@ -59,7 +59,7 @@ def resolve(cache: str | Path | bool | None, inputs: Path, input_bytes: int) -> 
         raise UsageError(
             "the cache folder is inside the export folder",
             file=str(folder),
-            hint="the cache holds personal data: put it outside the exports (--cache-dir), or "
+            hint=f"the cache holds personal data: point {CACHE_ENV} outside the exports, or "
             "leave it to the default under your cache home",
         )
     return folder

@@ -7,7 +7,9 @@ local dates.
 
 from __future__ import annotations
 
+import time as time_
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -29,6 +31,16 @@ OBJECTION_REQUEST_PURPOSES = (*MARKETING_PURPOSES, "profiling", "market_research
 _RANK = {"grant": 1, "withdraw": 2, "object": 3}
 _ACTION = {rank: action for action, rank in _RANK.items()}
 _STRICTEST_FIRST = [False, False, False, True]  # sort order of consent events at one instant
+
+
+@dataclass
+class SharedFact:
+    """A derived fact computed once per run: how long it took, its rows, its plan (profile)."""
+
+    key: str
+    seconds: float
+    rows: int
+    plan: str | None = None
 
 
 class Skipped(Exception):
@@ -57,6 +69,9 @@ class Context:
         self.share_engine: str | None = None
         # The keys of the shared facts asked for (run_audit reads it while planning each rule).
         self.shared_used: set[str] = set()
+        # Each shared fact computed: its seconds and rows, and (with `profile`) its query plan.
+        self.profile = False
+        self.shared_facts: dict[str, SharedFact] = {}
 
     def shared(self, key: str, plan: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
         """A derived fact several rules use, by a key naming it: with sharing on (run_audit), its
@@ -66,10 +81,18 @@ class Context:
         if self.share_engine is None:
             return plan()
         if key not in self.eager:
+            lazy = plan()  # NOTE: first, so a fact this one uses is timed on its own
+            started = time_.perf_counter()
             # NOTE: one chunk per column, as the loader does (Polars 2.1 panics in pl.format over
             # filtered multi-chunk strings).
-            frame = plan().collect(engine=self.share_engine)  # type: ignore[arg-type]
-            self.eager[key] = frame.rechunk()
+            frame = lazy.collect(engine=self.share_engine).rechunk()  # type: ignore[arg-type]
+            self.eager[key] = frame
+            self.shared_facts[key] = SharedFact(
+                key,
+                time_.perf_counter() - started,
+                frame.height,
+                lazy.explain(engine=self.share_engine) if self.profile else None,  # type: ignore[arg-type]
+            )
         return self.eager[key].lazy()
 
     # ---- time -------------------------------------------------------------------------------
