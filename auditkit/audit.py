@@ -213,9 +213,10 @@ def _run_rules(
     """Plan every rule, then collect them: first the rules that use no shared derived fact, then,
     with the shared facts computed once (Context.shared), the others.
 
-    NOTE: in this order the large shared frames (consent intervals, holds per subject) are not
-    held in memory while the heaviest scans of the other rules run: at 10M subjects the peak falls
-    from above 22 GiB to the larger of the two phases (benchmarks/RESULTS.md).
+    NOTE: in this order the large shared frames (consent intervals, holds per subject, the
+    not-granted marketing messages) are not held in memory while the heaviest scans of the other
+    rules run; the peak is the larger of the two phases (XL, 10M subjects and 100M messages:
+    8.2 GiB, benchmarks/RESULTS.md).
     """
     statuses: dict[str, RuleStatus] = {}
     plans: dict[str, pl.LazyFrame] = {}

@@ -54,3 +54,44 @@ def test_quiet_or_not_a_terminal_shows_nothing() -> None:
     with progress_display(console=Console(file=screen, force_terminal=False)) as p:
         assert p is None
     assert screen.getvalue() == ""
+
+
+def test_report_shows_loading_rules_and_writing_and_quiet_turns_it_off(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from contextlib import contextmanager
+
+    from typer.testing import CliRunner
+
+    from auditkit.cli import app
+    from auditkit.commands import report as report_command
+
+    recorder = Recorder()
+    states: list[bool] = []
+
+    @contextmanager
+    def display(enabled: bool = True, **_: object):
+        states.append(enabled)
+        yield recorder if enabled else None
+
+    monkeypatch.setattr(report_command, "progress_display", display)
+    args = [
+        "report",
+        str(SAMPLE),
+        "--as-of",
+        "2026-06-30",
+        "--mapping",
+        str(SAMPLE / "mapping.toml"),
+    ]
+    outputs = ["--excel", str(tmp_path / "a.xlsx"), "--html", str(tmp_path / "a.html")]
+    done = CliRunner().invoke(app, [*args, *outputs])
+    assert done.exit_code == 0, done.output
+    tasks = {c[0] for c in recorder.calls}
+    assert {"load", "rules", "collect", "write"} <= tasks
+    writes = [c for c in recorder.calls if c[0] == "write"]
+    assert [c[3] for c in writes] == ["Excel workbook", "HTML report", ""]
+    assert writes[-1][1:3] == (2, 2)
+    recorder.calls.clear()
+    done = CliRunner().invoke(app, [*args, "--excel", str(tmp_path / "b.xlsx"), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert states == [True, False] and recorder.calls == []

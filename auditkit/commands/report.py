@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from auditkit.progress import ProgressCallback, progress_display
+from auditkit.progress import report as report_progress
+
 PathArg = Annotated[Path, typer.Argument(help="Folder of register exports.")]
 
 
@@ -76,6 +79,10 @@ def register(app: typer.Typer) -> None:
                 "HTML report then shows the trend across runs.",
             ),
         ] = None,
+        quiet: Annotated[
+            bool,
+            typer.Option("--quiet", help="No progress display (it shows on a terminal only)."),
+        ] = False,
     ) -> None:
         """Write the audit as an Excel workbook (summary, charts, findings to triage) and/or HTML.
 
@@ -83,10 +90,7 @@ def register(app: typer.Typer) -> None:
         code: use `auditkit check` as the gate).
         """
         # NOTE: imported here: auditkit.cli imports this module while the app is being built.
-        from auditkit.audit import run_audit
-        from auditkit.cli import _as_of, out, resolve_inputs
         from auditkit.errors import UsageError
-        from auditkit.report.excel import write_excel
         from auditkit.report.labels import LANGS
         from auditkit.report.pseudonymise import read_key
 
@@ -109,7 +113,33 @@ def register(app: typer.Typer) -> None:
             )
         key = read_key(key_file) if key_file is not None else None
 
-        loaded, register_ = resolve_inputs(path, policy, mapping, policy_required=True)
+        with progress_display(enabled=not quiet) as progress:
+            _report(path, policy, mapping, as_of, excel, html, triage, key, lang, waivers, history,
+                    progress)  # fmt: skip
+
+    def _report(
+        path: Path,
+        policy: Path | None,
+        mapping: Path | None,
+        as_of: str | None,
+        excel: Path | None,
+        html: Path | None,
+        triage: Path | None,
+        key: bytes | None,
+        lang: str,
+        waivers: Path | None,
+        history: Path | None,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Load, audit and write (the progress display is the caller's)."""
+        from auditkit.audit import run_audit
+        from auditkit.cli import _as_of, out, resolve_inputs
+        from auditkit.errors import UsageError
+        from auditkit.report.excel import write_excel
+
+        loaded, register_ = resolve_inputs(
+            path, policy, mapping, policy_required=True, progress=progress
+        )
         assert loaded is not None
         inputs = {Path(s.path).resolve() for s in register_.sources}
         inputs |= {Path(p).resolve() for p in (loaded.path, register_.mapping_path) if p}
@@ -118,7 +148,7 @@ def register(app: typer.Typer) -> None:
                 raise UsageError(
                     "the output names an input file, which is never overwritten", value=str(target)
                 )
-        result = run_audit(register_, loaded, _as_of(as_of, loaded))
+        result = run_audit(register_, loaded, _as_of(as_of, loaded), progress=progress)
         if waivers is None and loaded.path is not None:
             beside = Path(loaded.path).parent / "waivers.toml"
             waivers = beside if beside.is_file() else None
@@ -132,7 +162,11 @@ def register(app: typer.Typer) -> None:
             recorded = append_history(result, history)
             out.print(f"Recorded the run in {recorded}", highlight=False, soft_wrap=True)
 
+        steps = [
+            name for name, target in (("Excel workbook", excel), ("HTML report", html)) if target
+        ]
         if excel is not None:
+            report_progress(progress, "write", 0, len(steps), steps[0])
             written = write_excel(
                 result,
                 excel,
@@ -158,5 +192,7 @@ def register(app: typer.Typer) -> None:
                 extra["register"] = register_
             if history is not None:
                 extra["history"] = history
+            report_progress(progress, "write", len(steps) - 1, len(steps), steps[-1])
             write_html(result, html, pseudonymise_key=key, lang=lang, **extra)
             out.print(f"Wrote {html}", highlight=False, soft_wrap=True)
+        report_progress(progress, "write", len(steps), len(steps))
