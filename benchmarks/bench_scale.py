@@ -5,9 +5,10 @@
 Sizes: S 10k, M 100k, L 1M (about 10M messages), XL 10M subjects. Each measurement runs in a fresh
 process (so its peak RSS is its own), `--runs` times; the tables show medians. Stages of auditkit:
 `load` (cold: every file validated, its typed copy written to an empty cache), `load warm` (the
-same files again: the cache answers), `rules` (all 31 rules, one `collect_all`, findings
-assembled, deletion calendar), `json` (the JSON document), `excel` (the workbook, when
-`auditkit.report.excel.write_excel` exists), and each rule family alone. Peers, on the same files
+same files again: the cache answers), `rules` (`run_audit` whole: the shared derived facts
+computed once, the 31 rules collected, the findings assembled, the deletion calendar), `json` (the
+JSON document), `excel` (the workbook), and each rule family alone (`plan_rules`, then one
+`collect_all`). Peers, on the same files
 in the same run: DuckDB SQL for CON001+CON002 and RET001 (from the files, and from tables already
 loaded into DuckDB), the naive pandas CON001+CON002.
 
