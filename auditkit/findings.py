@@ -1,6 +1,7 @@
 """The findings schema (RULES.md "Findings"), stable ids and deterministic order.
 
-A rule builds its findings with `findings(...)`; the engine adds rule, area, severity and finding_id.
+A rule builds its findings with `findings(...)`; the engine adds rule, area, severity and
+finding_id.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The findings shape: stable ids, deterministic order, run record, and failures that are never silent."""
+"""The findings shape: stable ids, deterministic order, run record, and failures that are never
+silent."""
 
 from __future__ import annotations
 

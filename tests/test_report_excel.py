@@ -807,7 +807,8 @@ def test_libreoffice_opens_the_workbook_and_renders_it(sample_xlsx, tmp_path) ->
 
 
 def test_report_with_waivers_lists_them_on_a_waivers_sheet(tmp_path) -> None:
-    """`auditkit report --waivers FILE`: the waived finding is marked and listed on its own sheet."""
+    """`auditkit report --waivers FILE`: the waived finding is marked and listed on its own
+    sheet."""
     import subprocess
     import sys
 

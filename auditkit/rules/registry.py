@@ -1,4 +1,5 @@
-"""The rule registry: every rule is data (code, name, title, area, severity, inputs, docs) plus one function.
+"""The rule registry: every rule is data (code, name, title, area, severity, inputs, docs) plus one
+function.
 
 A rule module declares its rules with the `@rule(...)` decorator next to the function; importing
 `auditkit.rules` builds the catalogue. Adding a rule touches one module and its tests.
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from auditkit.findings import AREAS, SEVERITY_ORDER
+from auditkit.findings import SEVERITY_ORDER
 
 if TYPE_CHECKING:
     import polars as pl
@@ -90,8 +91,9 @@ def rule(
 ) -> Callable[[Callable[[Context], pl.LazyFrame]], Callable[[Context], pl.LazyFrame]]:
     """Declare a rule next to its function.
 
-    `tables` must be present or the rule is skipped ("<table> absent"); `columns` are (table, column)
-    pairs that must come from the source or the rule is skipped ("<table>.<column> absent").
+    `tables` must be present or the rule is skipped ("<table> absent"); `columns` are (table,
+    column) pairs that must come from the source or the rule is skipped ("<table>.<column>
+    absent").
     """
     if code[:3] not in PREFIX_AREA or severity not in SEVERITY_ORDER:
         raise ValueError(f"bad rule declaration {code} ({severity})")
@@ -122,7 +124,8 @@ def find_rule(code_or_name: str) -> Rule | None:
 
 
 def _specificity(selector: str, rule_: Rule) -> int | None:
-    """How specifically a selector names a rule: ALL 0, area prefix 1, code or name 2; None = no match."""
+    """How specifically a selector names a rule: ALL 0, area prefix 1, code or name 2; None = no
+    match."""
     token = selector.strip()
     if token.upper() == "ALL":
         return 0
