@@ -586,7 +586,7 @@ def dat007(ctx: Context) -> pl.LazyFrame:
             facts["subject_created_at"] = created
         # NOTE: a cheap superset of the offending rows first, on the stored instants (no time
         # zone conversion per row), then the exact local-date tests on the few rows left. A
-        # local date after A is exactly an instant at or after the end of A; a local date more
+        # local date after A is exactly an instant after the last instant of A; a local date more
         # than a day before the subject's creation is always an instant before that day's UTC
         # midnight (offsets are within ±14 h). At 10M messages: 4.1 s → 0.9 s.
         candidates = [_after(ctx, table, c) for c in columns]
@@ -625,11 +625,11 @@ def dat007(ctx: Context) -> pl.LazyFrame:
 
 
 def _after(ctx: Context, table: str, column: str) -> pl.Expr:
-    """Whether a value's local date is after A: a Date after A, an instant at or after the first
-    instant after A (exactly `local date > A`, without converting every value's time zone)."""
+    """Whether a value's local date is after A: a Date after A, an instant after the last instant
+    of A (exactly `local date > A`, without converting every value's time zone)."""
     if TABLES[table].column(column).kind == DATE:
         return pl.col(column) > ctx.A
-    return pl.col(column) >= pl.lit(ctx.end_of_as_of).dt.convert_time_zone("UTC")
+    return pl.col(column) > ctx.at_as_of
 
 
 def _maybe_before(table: str, column: str) -> pl.Expr:
@@ -654,7 +654,7 @@ def future_values(ctx: Context) -> int:
     for table, columns in EVENT_COLUMNS.items():
         if not ctx.has(table):
             continue
-        # NOTE: _after is exact (an instant at or after the end of A), without a time zone
+        # NOTE: _after is exact (an instant after the last instant of A), without a time zone
         # conversion per value.
         exprs = [_after(ctx, table, c).sum().alias(c) for c in columns]
         plans.append(ctx.table(table).select(pl.sum_horizontal(exprs).alias("n")))

@@ -46,7 +46,8 @@ def disclosures(ctx: Context) -> pl.LazyFrame:
 
     Adds `tpd` (the consent state of third_party_disclosure at disclosed_at, null = none),
     `tpd_event` (the consents row that gives that state; the lowest event_id when several tie) and
-    `consented` (the state is `grant`).
+    `consented` (the state is `grant`), and `country_code`: the country as the policy writes it
+    (normalise_country: trimmed, upper-cased, EL → GR, UK → GB; null when blank).
 
     NOTE: a derived fact of all ten DIS rules, computed once per run (Context.shared).
     """
@@ -55,7 +56,11 @@ def disclosures(ctx: Context) -> pl.LazyFrame:
 
 def _disclosures(ctx: Context) -> pl.LazyFrame:
     frame = ctx.table("disclosures").with_columns(
-        disclosed_on=ctx.local_date(pl.col("disclosed_at")), declared=declared(ctx.policy)
+        disclosed_on=ctx.local_date(pl.col("disclosed_at")),
+        declared=declared(ctx.policy),
+        # NOTE: a column, not an expression: DIS003 and DIS004 compare it once per adequacy
+        # decision or recipient, and an expression would be evaluated again at each comparison.
+        country_code=normalise_country(pl.col("country")),
     )
     if not ctx.has("consents"):
         # NOTE: objection requests never touch third_party_disclosure: without consents rows there
@@ -217,17 +222,13 @@ def dis002(ctx: Context) -> pl.LazyFrame:
 )
 def dis003(ctx: Context) -> pl.LazyFrame:
     entries = merge_adequacy(load_adequacy(), _policy_entries(ctx.policy))
-    frame = (
-        disclosures(ctx)
-        .with_columns(__country=normalise_country(pl.col("country")))
-        .filter(
-            ~lawful_transfer(
-                pl.col("__country"),
-                pl.col("safeguard"),
-                pl.col("disclosed_on"),
-                entries,
-                normalised=True,
-            )
+    frame = disclosures(ctx).filter(
+        ~lawful_transfer(
+            pl.col("country_code"),
+            pl.col("safeguard"),
+            pl.col("disclosed_on"),
+            entries,
+            normalised=True,
         )
     )
     return _shape(
@@ -270,9 +271,8 @@ def _policy_entries(policy: Policy) -> list[AdequacyEntry]:
     fix="Declare the transfer in the notice and the policy, or keep the processing inside the EEA.",
 )
 def dis004(ctx: Context) -> pl.LazyFrame:
-    # The row's code as the policy's: trimmed, upper-cased, EL → GR and UK → GB. NOTE: computed
-    # once as a column: the expression would be evaluated again at every recipient's test.
-    country = pl.col("__country")
+    # The row's code as the policy's: trimmed, upper-cased, EL → GR and UK → GB.
+    country = pl.col("country_code")
     allowed = pl.lit(False)
     for recipient in ctx.policy.disclosures.recipients:
         countries = [normalise_country_code(c) or "" for c in recipient.transfer_countries]
@@ -281,11 +281,7 @@ def dis004(ctx: Context) -> pl.LazyFrame:
         allowed = allowed | (
             (pl.col("recipient_category") == recipient.category).fill_null(False) & listed
         )
-    frame = (
-        disclosures(ctx)
-        .with_columns(__country=normalise_country(pl.col("country")))
-        .filter(pl.col("declared") & ~in_eea(country) & ~allowed)
-    )
+    frame = disclosures(ctx).filter(pl.col("declared") & ~in_eea(country) & ~allowed)
     return _shape(
         ctx,
         frame,

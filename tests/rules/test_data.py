@@ -1286,6 +1286,7 @@ def test_dat007_cheap_tests_agree_with_the_local_date_tests(
     ctx.as_of, ctx.timezone = as_of, zone
     ctx.A = pl.lit(as_of, pl.Date)
     ctx.end_of_as_of = Context.end_of_as_of.func(ctx)
+    ctx.at_as_of = Context.at_as_of.fget(ctx)
     ctx.local_date = lambda e: Context.local_date(ctx, e)
     frame = pl.DataFrame(
         {"sent_at": instants, "subject_created_at": [created] * len(instants)},
